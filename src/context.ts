@@ -1,0 +1,70 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { DomainError, forbidden, unauthenticated } from './common/errors';
+import type { Services } from './services';
+import { Advisor, ApprovalStatus } from './modules/advisor/advisor.entity';
+import type { Role } from './modules/user/user.entity';
+import { createLoaders, type Loaders } from './loaders';
+
+export interface Viewer {
+  id: string;
+  email: string;
+  givenName: string | null;
+  familyName: string | null;
+  roles: Role[];
+  isAdmin: boolean;
+}
+
+/**
+ * What one GraphQL operation (or one subscription event) runs with: who is asking, an
+ * EntityManager fork of its own, the services, and per-request loaders.
+ */
+export class Context {
+  private advisorLookup?: Promise<Advisor | null>;
+  private loaderSet?: Loaders;
+
+  constructor(
+    readonly services: Services,
+    readonly em: EntityManager,
+    readonly viewer: Viewer | null,
+    /** Why a presented token was refused; reported only where the operation needs a viewer. */
+    readonly authError: DomainError | null,
+    readonly requestId: string,
+    readonly log: Logger,
+  ) {}
+
+  get loaders(): Loaders {
+    return (this.loaderSet ??= createLoaders(this.em));
+  }
+
+  requireViewer(): Viewer {
+    if (this.viewer) return this.viewer;
+    throw this.authError ?? unauthenticated();
+  }
+
+  requireAdmin(): Viewer {
+    const viewer = this.requireViewer();
+    if (!viewer.isAdmin) throw forbidden('Only admins can do this');
+    return viewer;
+  }
+
+  /** The viewer's own advisor profile in whatever status, looked up once per request. */
+  myAdvisor(): Promise<Advisor | null> {
+    const viewer = this.viewer;
+    if (!viewer) return Promise.resolve(null);
+    return (this.advisorLookup ??= this.em.findOne(Advisor, { user: viewer.id }));
+  }
+
+  /** Advisor powers come from the database, never from the token: an approved, unsuspended profile. */
+  async activeAdvisor(): Promise<Advisor | null> {
+    const advisor = await this.myAdvisor();
+    return advisor && advisor.approvalStatus === ApprovalStatus.APPROVED ? advisor : null;
+  }
+
+  async requireActiveAdvisor(): Promise<Advisor> {
+    this.requireViewer();
+    const advisor = await this.activeAdvisor();
+    if (!advisor) throw forbidden('Only an approved advisor can do this');
+    return advisor;
+  }
+}

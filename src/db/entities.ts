@@ -1,0 +1,25 @@
+import { Advisor, AdvisorStatusChange } from '../modules/advisor/advisor.entity';
+import { ConsultationCharge, Refund } from '../modules/consultation/charge.entity';
+import { Consultation, ConsultationStatusChange } from '../modules/consultation/consultation.entity';
+import { LedgerEntry } from '../modules/ledger/ledger.entity';
+import { OutboxEmail } from '../modules/notifications/email.entity';
+import { AdvisorPayout } from '../modules/payout/payout.entity';
+import { AdvisorReview } from '../modules/review/review.entity';
+import { User } from '../modules/user/user.entity';
+import { WebhookEvent } from '../modules/webhooks/webhook-event.entity';
+
+/** Listed explicitly rather than discovered from folders, so ts-node, jest and the build agree. */
+export const entities = [
+  User,
+  Advisor,
+  AdvisorStatusChange,
+  Consultation,
+  ConsultationStatusChange,
+  ConsultationCharge,
+  Refund,
+  LedgerEntry,
+  AdvisorReview,
+  AdvisorPayout,
+  WebhookEvent,
+  OutboxEmail,
+];

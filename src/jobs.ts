@@ -1,0 +1,36 @@
+import { run, type Runner, type TaskList } from 'graphile-worker';
+import type { Logger as PinoLogger } from 'pino';
+import { Logger as WorkerLogger } from 'graphile-worker';
+import type { Services } from './services';
+
+/**
+ * The durable job queue (graphile-worker, in the same PostgreSQL). Jobs are added with
+ * `graphile_worker.add_job(...)` inside the transaction that makes them necessary, so a job
+ * exists exactly when its cause committed; failures are retried with exponential backoff.
+ */
+export function taskList(services: Services): TaskList {
+  return {
+    deliver_email: async (payload) => {
+      const { id } = payload as { id: string };
+      await services.notifications.deliver(services.orm.em.fork(), id);
+    },
+  };
+}
+
+function workerLogger(log: PinoLogger): WorkerLogger {
+  return new WorkerLogger(() => (level, message, meta) => {
+    const fn = level === 'error' ? log.error : level === 'warning' ? log.warn : log.debug;
+    fn.call(log, meta ?? {}, `[jobs] ${message}`);
+  });
+}
+
+export async function startJobs(services: Services, connectionString: string, extraTasks: TaskList = {}): Promise<Runner> {
+  return run({
+    connectionString,
+    concurrency: 4,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: workerLogger(services.log),
+    taskList: { ...taskList(services), ...extraTasks },
+  });
+}

@@ -1,0 +1,121 @@
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Access } from '../../auth/auth-checker';
+import type { Context } from '../../context';
+import type { ConnectionShape } from '../../graphql/connection';
+import {
+  AdvisorConnection,
+  AdvisorFilter,
+  AdvisorProfile,
+  AdvisorProfileConnection,
+  AdvisorPublic,
+  AdvisorStatusChangeView,
+  ApplyAsAdvisorInput,
+  UpdateAdvisorProfileInput,
+  toAdvisorProfile,
+  toPublicAdvisor,
+  toStatusChangeView,
+} from './advisor.types';
+import type { Advisor } from './advisor.entity';
+
+const mapConnection = <T>(c: ConnectionShape<Advisor>, map: (a: Advisor) => T) => ({
+  pageInfo: c.pageInfo,
+  edges: c.edges.map((e) => ({ cursor: e.cursor, node: map(e.node) })),
+});
+
+@Resolver()
+export class AdvisorResolver {
+  @Query(() => AdvisorConnection, { description: 'Search approved advisors' })
+  async advisors(
+    @Ctx() ctx: Context,
+    @Arg('filter', () => AdvisorFilter, { nullable: true }) filter?: AdvisorFilter,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return mapConnection(await ctx.services.advisors.search(ctx, filter, first, after), toPublicAdvisor);
+  }
+
+  @Query(() => AdvisorPublic, { nullable: true, description: 'Public profile of an approved advisor' })
+  async advisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    const advisor = await ctx.services.advisors.publicProfile(ctx, id);
+    return advisor && toPublicAdvisor(advisor);
+  }
+
+  @Authorized()
+  @Query(() => AdvisorProfile, { nullable: true, description: 'Your own advisor profile, if you applied' })
+  async myAdvisorProfile(@Ctx() ctx: Context) {
+    const advisor = await ctx.services.advisors.myProfile(ctx);
+    return advisor && toAdvisorProfile(advisor);
+  }
+
+  @Authorized()
+  @Mutation(() => AdvisorProfile)
+  async applyAsAdvisor(@Ctx() ctx: Context, @Arg('input') input: ApplyAsAdvisorInput) {
+    return toAdvisorProfile(await ctx.services.advisors.apply(ctx, input));
+  }
+
+  @Authorized()
+  @Mutation(() => AdvisorProfile)
+  async updateAdvisorProfile(@Ctx() ctx: Context, @Arg('input') input: UpdateAdvisorProfileInput) {
+    return toAdvisorProfile(await ctx.services.advisors.updateProfile(ctx, input));
+  }
+
+  @Authorized(Access.ADVISOR)
+  @Mutation(() => AdvisorProfile)
+  async setAcceptingBookings(@Ctx() ctx: Context, @Arg('accepting') accepting: boolean) {
+    return toAdvisorProfile(await ctx.services.advisors.setAcceptingBookings(ctx, accepting));
+  }
+
+  @Authorized(Access.ADMIN)
+  @Query(() => AdvisorProfileConnection, { description: 'Pending applications, oldest first' })
+  async advisorApplications(
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return mapConnection(await ctx.services.advisors.applications(ctx, first, after), toAdvisorProfile);
+  }
+
+  @Authorized(Access.ADMIN)
+  @Query(() => AdvisorProfile, { description: 'Any advisor, in any status (admins)' })
+  async adminAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return toAdvisorProfile(await ctx.services.advisors.profileForAdmin(ctx, id));
+  }
+
+  @Authorized(Access.ADMIN)
+  @Query(() => [AdvisorStatusChangeView], { description: 'Every approval decision about an advisor, oldest first' })
+  async advisorStatusHistory(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return (await ctx.services.advisors.statusHistory(ctx.em, id)).map(toStatusChangeView);
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => AdvisorProfile)
+  async approveAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note?: string) {
+    return this.decide(ctx, id, 'approve', note);
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => AdvisorProfile)
+  async rejectAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note?: string) {
+    return this.decide(ctx, id, 'reject', note);
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => AdvisorProfile)
+  async suspendAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note?: string) {
+    return this.decide(ctx, id, 'suspend', note);
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => AdvisorProfile)
+  async reactivateAdvisor(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID) id: string,
+    @Arg('note', () => String, { nullable: true }) note?: string,
+  ) {
+    return this.decide(ctx, id, 'reactivate', note);
+  }
+
+  private async decide(ctx: Context, id: string, action: 'approve' | 'reject' | 'suspend' | 'reactivate', note?: string) {
+    return toAdvisorProfile(await ctx.services.advisors.decide(ctx, id, action, note?.trim() || null));
+  }
+}

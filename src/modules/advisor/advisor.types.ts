@@ -1,0 +1,175 @@
+import { ArrayMaxSize, IsISO31661Alpha2, IsOptional, IsUrl, Length, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { wrap } from '@mikro-orm/core';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Authorized } from 'type-graphql';
+import { Access } from '../../auth/auth-checker';
+import { Connection } from '../../graphql/connection';
+import { Advisor, AdvisorStatusChange, ApprovalStatus } from './advisor.entity';
+
+registerEnumType(ApprovalStatus, { name: 'ApprovalStatus', description: 'Where an advisor application stands' });
+
+const URL_OPTS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+const LANGUAGE = /^[a-z]{2,3}(-[A-Z]{2})?$/;
+
+/** What anyone may see of an approved advisor: no Stripe ids, no email, no admin notes. */
+@ObjectType('Advisor', { description: 'Public profile of an approved advisor' })
+export class AdvisorPublic {
+  @Field(() => ID) id!: string;
+  @Field() displayName!: string;
+  @Field(() => String, { nullable: true }) bio!: string | null;
+  @Field(() => String, { nullable: true }) avatarUrl!: string | null;
+  @Field(() => [String]) skills!: string[];
+  @Field(() => [String]) specialties!: string[];
+  @Field(() => [String]) languages!: string[];
+  @Field(() => String, { nullable: true }) countryCode!: string | null;
+  @Field(() => String, { nullable: true, description: 'Cal.com event type to book through' }) calComEventTypeUrl!: string | null;
+  @Field(() => Float) rating!: number;
+  @Field(() => Int) reviewCount!: number;
+  @Field() isAcceptingBookings!: boolean;
+  @Field() createdAt!: Date;
+}
+
+export function toPublicAdvisor(a: Advisor): AdvisorPublic {
+  return {
+    id: a.id,
+    displayName: a.displayName,
+    bio: a.bio,
+    avatarUrl: a.avatarUrl,
+    skills: a.skills,
+    specialties: a.specialties,
+    languages: a.languages,
+    countryCode: a.countryCode,
+    calComEventTypeUrl: a.calComEventTypeUrl,
+    rating: a.rating,
+    reviewCount: a.reviewCount,
+    isAcceptingBookings: a.isAcceptingBookings,
+    createdAt: a.createdAt,
+  };
+}
+
+@ObjectType('AdvisorStatusChange')
+export class AdvisorStatusChangeView {
+  @Field(() => ApprovalStatus, { nullable: true }) fromStatus!: ApprovalStatus | null;
+  @Field(() => ApprovalStatus) toStatus!: ApprovalStatus;
+  @Field(() => ID, { nullable: true }) actorId!: string | null;
+  @Field(() => String, { nullable: true }) note!: string | null;
+  @Field() createdAt!: Date;
+}
+
+export function toStatusChangeView(c: AdvisorStatusChange): AdvisorStatusChangeView {
+  return { fromStatus: c.fromStatus, toStatus: c.toStatus, actorId: c.actor?.id ?? null, note: c.note, createdAt: c.createdAt };
+}
+
+/** The advisor's own profile, also what admins review: the application and its state. */
+@ObjectType('AdvisorProfile', { description: "An advisor's own profile, or an application as admins see it" })
+export class AdvisorProfile extends AdvisorPublic {
+  @Field(() => ApprovalStatus) approvalStatus!: ApprovalStatus;
+  @Field(() => String, { nullable: true, description: 'The note given with the latest decision' }) decisionNote!: string | null;
+  @Field() appliedAt!: Date;
+  @Field(() => Date, { nullable: true }) decidedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) approvedAt!: Date | null;
+  @Field({ description: 'Stripe Connect onboarding finished' }) stripeDetailsSubmitted!: boolean;
+  @Field({ description: 'Stripe Connect can receive payouts' }) stripePayoutsEnabled!: boolean;
+
+  @Authorized(Access.ADMIN)
+  @Field(() => String, { nullable: true, description: "Applicant's email (admins only)" })
+  email!: string | null;
+
+  @Authorized(Access.ADMIN)
+  @Field(() => ID, { nullable: true, description: 'The applicant user id (admins only)' })
+  userId!: string | null;
+
+  @Authorized(Access.ADMIN)
+  @Field(() => ID, { nullable: true, description: 'Who made the latest decision (admins only)' })
+  decidedById!: string | null;
+}
+
+export function toAdvisorProfile(a: Advisor): AdvisorProfile {
+  return {
+    ...toPublicAdvisor(a),
+    approvalStatus: a.approvalStatus,
+    decisionNote: a.decisionNote,
+    appliedAt: a.appliedAt,
+    decidedAt: a.decidedAt,
+    approvedAt: a.approvedAt,
+    stripeDetailsSubmitted: a.stripeDetailsSubmitted,
+    stripePayoutsEnabled: a.stripePayoutsEnabled,
+    email: wrap(a.user).isInitialized() ? a.user.email : null,
+    userId: a.user.id,
+    decidedById: a.decidedBy?.id ?? null,
+  };
+}
+
+export const AdvisorConnection = Connection(AdvisorPublic, 'Advisor');
+export const AdvisorProfileConnection = Connection(AdvisorProfile, 'AdvisorProfile');
+
+@InputType()
+export class ApplyAsAdvisorInput {
+  @Field() @Length(2, 80) displayName!: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(4000) bio?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2048) @IsUrl(URL_OPTS) avatarUrl?: string | null;
+  @Field(() => [String], { defaultValue: [] })
+  @ArrayMaxSize(30)
+  @MinLength(1, { each: true })
+  @MaxLength(50, { each: true })
+  skills!: string[];
+  @Field(() => [String], { defaultValue: [] })
+  @ArrayMaxSize(10)
+  @MinLength(1, { each: true })
+  @MaxLength(50, { each: true })
+  specialties!: string[];
+  @Field(() => [String], { defaultValue: [], description: 'ISO 639 codes such as en, ar or pt-BR' })
+  @ArrayMaxSize(10)
+  @Matches(LANGUAGE, { each: true, message: 'each language must be an ISO 639 code such as en or pt-BR' })
+  languages!: string[];
+  @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2' }) @IsOptional() @IsISO31661Alpha2() countryCode?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2048) @IsUrl(URL_OPTS) calComEventTypeUrl?: string | null;
+}
+
+@InputType()
+export class UpdateAdvisorProfileInput {
+  @Field({ nullable: true }) @IsOptional() @Length(2, 80) displayName?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(4000) bio?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2048) @IsUrl(URL_OPTS) avatarUrl?: string | null;
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(30)
+  @MinLength(1, { each: true })
+  @MaxLength(50, { each: true })
+  skills?: string[];
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(10)
+  @MinLength(1, { each: true })
+  @MaxLength(50, { each: true })
+  specialties?: string[];
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(10)
+  @Matches(LANGUAGE, { each: true, message: 'each language must be an ISO 639 code such as en or pt-BR' })
+  languages?: string[];
+  @Field(() => String, { nullable: true }) @IsOptional() @IsISO31661Alpha2() countryCode?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2048) @IsUrl(URL_OPTS) calComEventTypeUrl?: string | null;
+}
+
+@InputType()
+export class AdvisorFilter {
+  @Field(() => [String], { nullable: true, description: 'Any of these skills' })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @MaxLength(50, { each: true })
+  skills?: string[];
+  @Field(() => [String], { nullable: true, description: 'Any of these specialties' })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @MaxLength(50, { each: true })
+  specialties?: string[];
+  @Field(() => [String], { nullable: true, description: 'Any of these languages' })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @Matches(LANGUAGE, { each: true })
+  languages?: string[];
+  @Field(() => Float, { nullable: true }) @IsOptional() @Min(0) @Max(5) minRating?: number;
+  @Field({ nullable: true }) @IsOptional() acceptingBookings?: boolean;
+  @Field({ nullable: true, description: 'Free text over name and bio' }) @IsOptional() @MaxLength(100) text?: string;
+}

@@ -1,0 +1,33 @@
+import { ArrayType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
+
+export type Role = 'client' | 'advisor' | 'admin';
+
+/** A person as the identity provider last described them; the row is kept in step with token claims. */
+@Entity({ tableName: 'users' })
+export class User {
+  @PrimaryKey({ type: 'uuid' })
+  id: string;
+
+  @Property({ type: 'text' })
+  email: string;
+
+  @Property({ type: 'text', nullable: true })
+  givenName: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  familyName: string | null = null;
+
+  @Property({ type: ArrayType, columnType: 'text[]', default: '{}' })
+  roles: Role[] = [];
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+
+  constructor(id: string, email: string) {
+    this.id = id;
+    this.email = email;
+  }
+}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import pino from 'pino';
+import { createApp, type App } from '../../src/app';
+import { signToken } from '../../src/auth/token';
+import { loadConfig, type Config } from '../../src/config';
+import type { Role } from '../../src/modules/user/user.entity';
+import { LogTransport } from '../../src/modules/notifications/notification.service';
+import { createTestDatabase } from './db';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  givenName: string;
+  familyName: string;
+  roles: Role[];
+  token: string;
+}
+
+export interface GqlResult<T> {
+  status: number;
+  data: T | null | undefined;
+  errors: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] | undefined;
+}
+
+export interface TestApp {
+  app: App;
+  url: string;
+  config: Config;
+  databaseUrl: string;
+  emails: LogTransport;
+  /** Statements sent to PostgreSQL by the ORM since the last reset. */
+  statements: string[];
+  user(opts?: { roles?: Role[]; givenName?: string; familyName?: string }): Promise<TestUser>;
+  gql<R, V>(doc: TypedDocumentNode<R, V>, variables?: V, token?: string): Promise<GqlResult<R>>;
+  raw(body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string }>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}, opts: { databaseUrl?: string } = {}): Promise<TestApp> {
+  const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
+  const log = pino({ level: config.logLevel });
+  const emails = new LogTransport(log);
+  const statements: string[] = [];
+  const app = await createApp({
+    config,
+    databaseUrl: db.url,
+    log,
+    emailTransport: emails,
+    orm: {
+      onQuery: (sql: string) => {
+        statements.push(sql);
+        return sql;
+      },
+    },
+  });
+  const url = await app.listen(0, '127.0.0.1');
+
+  const raw = async (body: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: any = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, json, text };
+  };
+
+  return {
+    app,
+    url,
+    config,
+    databaseUrl: db.url,
+    emails,
+    statements,
+    async user({ roles = ['client'] as Role[], givenName = 'Test', familyName = 'Person' } = {}) {
+      const id = randomUUID();
+      const email = `${givenName.toLowerCase()}.${id.slice(0, 8)}@example.com`;
+      const token = await signToken({ sub: id, email, givenName, familyName, roles }, config.auth.jwtSecret);
+      return { id, email, givenName, familyName, roles, token };
+    },
+    async gql(doc, variables, token) {
+      const res = await raw({ query: print(doc), variables }, token ? { authorization: `Bearer ${token}` } : {});
+      return { status: res.status, data: res.json?.data, errors: res.json?.errors };
+    },
+    raw,
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
+
+/** The error code of the first error, or undefined. */
+export const codeOf = (r: GqlResult<unknown>) => r.errors?.[0]?.extensions?.code as string | undefined;
