@@ -66,6 +66,15 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return n;
 }
 
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new ConfigError(`${name} must be a number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -141,7 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     booking: {
       minNoticeMinutes: int(env, 'BOOKING_MIN_NOTICE_MINUTES', 120, 0, 60 * 24 * 30),
       horizonDays: int(env, 'BOOKING_HORIZON_DAYS', 90, 1, 730),
-      paymentExpiryMinutes: int(env, 'PAYMENT_EXPIRY_MINUTES', 15, 1, 24 * 60),
+      paymentExpiryMinutes: decimal(env, 'PAYMENT_EXPIRY_MINUTES', 15, 0.01, 24 * 60),
     },
     stripe: {
       secretKey,

@@ -1,6 +1,7 @@
 import { run, type Runner, type TaskList } from 'graphile-worker';
 import type { Logger as PinoLogger } from 'pino';
 import { Logger as WorkerLogger } from 'graphile-worker';
+import type { RefundSource } from './modules/consultation/charge.entity';
 import type { Services } from './services';
 
 /**
@@ -13,6 +14,14 @@ export function taskList(services: Services): TaskList {
     deliver_email: async (payload) => {
       const { id } = payload as { id: string };
       await services.notifications.deliver(services.orm.em.fork(), id);
+    },
+    expire_unpaid_booking: async (payload) => {
+      const { consultationId } = payload as { consultationId: string };
+      await services.consultations.expireUnpaid(consultationId);
+    },
+    refund_consultation: async (payload) => {
+      const p = payload as { consultationId: string; source: RefundSource; userId: string | null; reason: string | null };
+      await services.consultations.refundRemaining(p.consultationId, p.source, p.userId, p.reason);
     },
   };
 }

@@ -1,10 +1,26 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { ConsultationCharge, Refund } from './modules/consultation/charge.entity';
+import { ConsultationStatusChange } from './modules/consultation/consultation.entity';
 import { User } from './modules/user/user.entity';
 
 /** Per-request batch loaders for fields that would otherwise cost one query per row of a list. */
 export interface Loaders {
   userById: DataLoader<string, User | null>;
+  chargeByConsultation: DataLoader<string, ConsultationCharge | null>;
+  refundsByCharge: DataLoader<string, Refund[]>;
+  historyByConsultation: DataLoader<string, ConsultationStatusChange[]>;
+}
+
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = map.get(k);
+    if (list) list.push(row);
+    else map.set(k, [row]);
+  }
+  return map;
 }
 
 export function createLoaders(em: EntityManager): Loaders {
@@ -13,6 +29,25 @@ export function createLoaders(em: EntityManager): Loaders {
       const rows = await em.find(User, { id: { $in: [...ids] } });
       const byId = new Map(rows.map((u) => [u.id, u]));
       return ids.map((id) => byId.get(id) ?? null);
+    }),
+    chargeByConsultation: new DataLoader(async (ids) => {
+      const rows = await em.find(ConsultationCharge, { consultation: { $in: [...ids] } });
+      const byId = new Map(rows.map((c) => [c.consultation.id, c]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    refundsByCharge: new DataLoader(async (ids) => {
+      const rows = await em.find(Refund, { charge: { $in: [...ids] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const grouped = groupBy(rows, (r) => r.charge.id);
+      return ids.map((id) => grouped.get(id) ?? []);
+    }),
+    historyByConsultation: new DataLoader(async (ids) => {
+      const rows = await em.find(
+        ConsultationStatusChange,
+        { consultation: { $in: [...ids] } },
+        { orderBy: { createdAt: 'asc', id: 'asc' } },
+      );
+      const grouped = groupBy(rows, (r) => r.consultation.id);
+      return ids.map((id) => grouped.get(id) ?? []);
     }),
   };
 }

@@ -1,17 +1,40 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
+import type { PubSub } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
 import { AdvisorResolver } from './modules/advisor/advisor.resolver';
+import {
+  AdminConsultationResolver,
+  ConsultationResolver,
+  ConsultationSubscriptionResolver,
+} from './modules/consultation/consultation.resolver';
 import { PricingResolver } from './modules/pricing/pricing.resolver';
 
-export const resolvers = [PricingResolver, AdvisorResolver] as const;
+export const resolvers = [
+  PricingResolver,
+  AdvisorResolver,
+  ConsultationResolver,
+  AdminConsultationResolver,
+  ConsultationSubscriptionResolver,
+] as const;
 
-export function createSchema(): Promise<GraphQLSchema> {
+/** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */
+export function createSchema(pubSub: PubSub = noPubSub): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...resolvers],
     authChecker,
+    pubSub,
     // class-validator runs on every input type; unknown values are refused by GraphQL itself.
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   });
 }
+
+const noPubSub: PubSub = {
+  publish: () => {
+    throw new Error('publish through services.events.publishInTransaction');
+  },
+  subscribe: () => {
+    throw new Error('no event bus: pass one to createSchema');
+  },
+};

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { ormOptions } from './mikro-orm.config';
@@ -15,7 +14,7 @@ interface EmbeddedModule {
     persistent: boolean;
     port?: number;
     onLog?: (m: string) => void;
-  }): Promise<{ url: string; stop: () => Promise<void> }>;
+  }): Promise<{ url: string; dataDir: string; stop: () => Promise<void> }>;
 }
 
 // A real dynamic import that TypeScript's CommonJS output would otherwise turn into require().
@@ -31,11 +30,9 @@ export async function resolveDatabaseUrl(
   log: Logger,
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   if (databaseUrl) return { url: databaseUrl, stop: async () => {} };
-  fs.mkdirSync(embeddedDir, { recursive: true });
-  fs.chmodSync(embeddedDir, 0o777);
-  log.warn({ dir: embeddedDir }, 'DATABASE_URL is unset: starting an embedded PostgreSQL (development only)');
   const { startEmbeddedPostgres } = await importEsm(require.resolve('./embedded.mjs'));
   const pg = await startEmbeddedPostgres({ dataDir: embeddedDir, persistent: true });
+  log.warn({ dir: pg.dataDir }, 'DATABASE_URL is unset: started an embedded PostgreSQL (development only)');
   const base = new URL(pg.url);
   base.pathname = '/advisor_network';
   await ensureDatabase(pg.url, 'advisor_network');

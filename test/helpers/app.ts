@@ -7,6 +7,7 @@ import { signToken } from '../../src/auth/token';
 import { loadConfig, type Config } from '../../src/config';
 import type { Role } from '../../src/modules/user/user.entity';
 import { LogTransport } from '../../src/modules/notifications/notification.service';
+import type { StripeSimulator } from '../../src/payments/stripe-simulator';
 import { createTestDatabase } from './db';
 
 export interface TestUser {
@@ -30,6 +31,7 @@ export interface TestApp {
   config: Config;
   databaseUrl: string;
   emails: LogTransport;
+  stripe: StripeSimulator;
   /** Statements sent to PostgreSQL by the ORM since the last reset. */
   statements: string[];
   user(opts?: { roles?: Role[]; givenName?: string; familyName?: string }): Promise<TestUser>;
@@ -80,6 +82,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { dat
     config,
     databaseUrl: db.url,
     emails,
+    stripe: app.stripeSimulator!,
     statements,
     async user({ roles = ['client'] as Role[], givenName = 'Test', familyName = 'Person' } = {}) {
       const id = randomUUID();

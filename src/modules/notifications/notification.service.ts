@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Advisor } from '../advisor/advisor.entity';
+import type { Consultation } from '../consultation/consultation.entity';
 import type { AdvisorAction } from '../advisor/advisor.state';
 import { EmailStatus, OutboxEmail } from './email.entity';
 
@@ -35,6 +36,7 @@ export class NotificationService {
   constructor(
     private readonly transport: EmailTransport,
     private readonly from: string,
+    private readonly appUrl: string,
   ) {}
 
   async enqueue(em: EntityManager, message: EmailMessage): Promise<void> {
@@ -69,6 +71,86 @@ export class NotificationService {
     });
   }
 
+  bookingConfirmed(em: EntityManager, c: Consultation): Promise<void> {
+    const when = formatWhen(c.startTime, c.clientTimezone, c.locale);
+    const common = { durationMinutes: c.durationMinutes, scheduledAtLocal: when, videoUrl: c.videoUrl };
+    return Promise.all([
+      this.enqueue(em, {
+        dedupeKey: `booking-confirmed:${c.id}`,
+        to: c.client.email,
+        template: 'consultation-booking-confirmed',
+        subject: 'Consultation confirmed',
+        data: {
+          ...common,
+          advisorName: c.advisor.displayName,
+          pricingDisplay: formatCents(c.priceCents, c.currency),
+          cancellationPolicy: 'Free cancellation more than 24 hours before the start.',
+        },
+      }),
+      this.enqueue(em, {
+        dedupeKey: `advisor-booked:${c.id}`,
+        to: c.advisor.user.email,
+        template: 'advisor-new-booking',
+        subject: 'New consultation booked',
+        // The advisor learns the client's first name and nothing else about them.
+        data: { ...common, scheduledAtLocal: formatWhen(c.startTime, null, null), clientFirstName: c.client.givenName ?? 'A client' },
+      }),
+    ]).then(() => undefined);
+  }
+
+  consultationCancelled(
+    em: EntityManager,
+    c: Consultation,
+    decision: { refund: 'full' | 'none'; explanation: string },
+    chargedCents: number,
+  ): Promise<void> {
+    return Promise.all([
+      this.enqueue(em, {
+        dedupeKey: `cancelled:${c.id}:client`,
+        to: c.client.email,
+        template: 'consultation-cancelled',
+        subject: 'Consultation cancelled',
+        data: {
+          advisorName: c.advisor.displayName,
+          scheduledAtLocal: formatWhen(c.startTime, c.clientTimezone, c.locale),
+          refundAmount: decision.refund === 'full' && chargedCents > 0 ? formatCents(chargedCents, c.currency) : null,
+          policyExplanation: decision.explanation,
+        },
+      }),
+      this.enqueue(em, {
+        dedupeKey: `cancelled:${c.id}:advisor`,
+        to: c.advisor.user.email,
+        template: 'advisor-consultation-cancelled',
+        subject: 'Consultation cancelled',
+        data: { clientFirstName: c.client.givenName ?? 'A client', scheduledAtLocal: formatWhen(c.startTime, null, null) },
+      }),
+    ]).then(() => undefined);
+  }
+
+  refundIssued(em: EntityManager, c: Consultation, stripeRefundId: string, amountCents: number): Promise<void> {
+    return this.enqueue(em, {
+      dedupeKey: `refund:${stripeRefundId}`,
+      to: c.client.email,
+      template: 'consultation-refunded',
+      subject: 'Your refund is on its way',
+      data: { advisorName: c.advisor.displayName, refundAmount: formatCents(amountCents, c.currency) },
+    });
+  }
+
+  ratingPrompt(em: EntityManager, c: Consultation): Promise<void> {
+    return this.enqueue(em, {
+      dedupeKey: `rating-prompt:${c.id}`,
+      to: c.client.email,
+      template: 'consultation-rating',
+      subject: 'How was your consultation?',
+      data: {
+        advisorName: c.advisor.displayName,
+        consultationDate: formatWhen(c.startTime, c.clientTimezone, c.locale),
+        ratingUrl: `${this.appUrl}/consultations/${c.id}/review`,
+      },
+    });
+  }
+
   /** The job: sends one outbox email once; a failure is retried by the queue with backoff. */
   async deliver(em: EntityManager, id: string): Promise<void> {
     const email = await em.findOne(OutboxEmail, { id });
@@ -91,5 +173,18 @@ export class NotificationService {
       throw err;
     }
     await em.flush();
+  }
+}
+
+export function formatCents(cents: number, currency: string): string {
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100);
+}
+
+function formatWhen(at: Date, timeZone: string | null, locale: string | null): string {
+  const opts: Intl.DateTimeFormatOptions = { dateStyle: 'full', timeStyle: 'short', timeZone: timeZone ?? 'UTC' };
+  try {
+    return new Intl.DateTimeFormat(locale ?? 'en-US', opts).format(at);
+  } catch {
+    return new Intl.DateTimeFormat('en-US', opts).format(at);
   }
 }

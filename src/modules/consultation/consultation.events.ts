@@ -1,0 +1,45 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ConsultationStatus } from './consultation.entity';
+
+/** What goes over NOTIFY: ids and statuses only; receivers load the row in their viewer's view. */
+export interface StatusChangedPayload {
+  consultationId: string;
+  previousStatus: ConsultationStatus | null;
+  status: ConsultationStatus;
+  changedAt: string;
+  clientId: string;
+  advisorUserId: string;
+}
+
+export const STATUS_CHANGED = 'CONSULTATION_STATUS_CHANGED';
+
+export const topics = {
+  consultation: (id: string) => `${STATUS_CHANGED}:consultation:${id}`,
+  user: (userId: string) => `${STATUS_CHANGED}:user:${userId}`,
+  admin: () => `${STATUS_CHANGED}:admin`,
+};
+
+export interface TransactionalPublisher {
+  /** Publishes when (and only if) the transaction `em` belongs to commits. */
+  publishInTransaction(em: EntityManager, topic: string, payload: object): Promise<void>;
+}
+
+/** Publishing in transactions plus subscribing by topic: what PgPubSub (src/events) provides. */
+export interface EventBus extends TransactionalPublisher {
+  subscribe(topic: string): AsyncIterable<unknown>;
+}
+
+export async function publishStatusChanged(
+  publisher: TransactionalPublisher,
+  em: EntityManager,
+  payload: StatusChangedPayload,
+): Promise<void> {
+  for (const topic of [
+    topics.consultation(payload.consultationId),
+    topics.user(payload.clientId),
+    topics.user(payload.advisorUserId),
+    topics.admin(),
+  ]) {
+    await publisher.publishInTransaction(em, topic, payload);
+  }
+}

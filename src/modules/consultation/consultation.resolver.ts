@@ -1,0 +1,187 @@
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from 'type-graphql';
+import { Access } from '../../auth/auth-checker';
+import type { Context } from '../../context';
+import type { ConnectionShape } from '../../graphql/connection';
+import { Consultation } from './consultation.entity';
+import { ConsultationCharge } from './charge.entity';
+import { topics, type StatusChangedPayload } from './consultation.events';
+import {
+  AdminConsultation,
+  AdminConsultationsFilter,
+  BookConsultationInput,
+  BookConsultationPayload,
+  ChargeView,
+  ConsultationConnection,
+  ConsultationParty,
+  ConsultationStatusEvent,
+  ConsultationView,
+  MyConsultationsFilter,
+  StatusChangeView,
+  TimeFilter,
+} from './consultation.types';
+import { toAdminView, toChargeView, toClientView, toStatusChangeView, toView, type Party } from './consultation.views';
+
+async function viewsOf(ctx: Context, conn: ConnectionShape<Consultation>, party: Party) {
+  const charges = party === 'client' ? await ctx.loaders.chargeByConsultation.loadMany(conn.edges.map((e) => e.node.id)) : [];
+  return {
+    pageInfo: conn.pageInfo,
+    edges: conn.edges.map((e, i) => {
+      const charge = charges[i];
+      return { cursor: e.cursor, node: toView(e.node, party, charge instanceof Error ? null : (charge ?? null)) };
+    }),
+  };
+}
+
+@Resolver()
+export class ConsultationResolver {
+  @Authorized(Access.CLIENT)
+  @Mutation(() => BookConsultationPayload, { description: 'Book and pay for a consultation at the platform price' })
+  async bookConsultation(@Ctx() ctx: Context, @Arg('input') input: BookConsultationInput): Promise<BookConsultationPayload> {
+    const { consultation, clientSecret } = await ctx.services.consultations.book(ctx, input);
+    const charge = await ctx.loaders.chargeByConsultation.load(consultation.id);
+    return { consultation: toClientView(consultation, charge), clientSecret };
+  }
+
+  @Authorized()
+  @Mutation(() => ConsultationView, { description: 'Cancel under the refund policy (client, advisor or admin)' })
+  async cancelConsultation(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason?: string,
+  ): Promise<ConsultationView> {
+    const c = await ctx.services.consultations.cancel(ctx, id, reason ?? null);
+    return this.viewFor(ctx, c);
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => AdminConsultation, { description: 'Mark a consultation whose start has passed as a no-show (no refund)' })
+  async markNoShow(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return toAdminView(await ctx.services.consultations.markNoShow(ctx, id));
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => AdminConsultation)
+  async completeConsultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return toAdminView(await ctx.services.consultations.complete(ctx, id));
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => AdminConsultation, { description: 'A discretionary full refund, at any time' })
+  async refundConsultation(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason?: string,
+  ) {
+    return toAdminView(await ctx.services.consultations.adminRefund(ctx, id, reason ?? null));
+  }
+
+  @Authorized()
+  @Query(() => ConsultationView, { description: 'One consultation, in your own view of it' })
+  async consultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<ConsultationView> {
+    const { consultation, party } = await ctx.services.consultations.get(ctx, id);
+    const charge = party === 'client' ? await ctx.loaders.chargeByConsultation.load(consultation.id) : null;
+    return toView(consultation, party, charge);
+  }
+
+  @Authorized()
+  @Query(() => ConsultationConnection, { description: 'The consultations you booked (as CLIENT) or give (as ADVISOR)' })
+  async myConsultations(
+    @Ctx() ctx: Context,
+    @Arg('filter', () => MyConsultationsFilter, { nullable: true }) filter?: MyConsultationsFilter,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const as = filter?.as === ConsultationParty.ADVISOR ? 'advisor' : 'client';
+    const when = filter?.when === TimeFilter.UPCOMING ? 'upcoming' : filter?.when === TimeFilter.PAST ? 'past' : undefined;
+    const conn = await ctx.services.consultations.listMine(ctx, { as, status: filter?.status, when }, first, after);
+    return viewsOf(ctx, conn, as);
+  }
+
+  @Authorized(Access.ADMIN)
+  @Query(() => ConsultationConnection, { description: 'Search all consultations (admins)' })
+  async adminConsultations(
+    @Ctx() ctx: Context,
+    @Arg('filter', () => AdminConsultationsFilter, { nullable: true }) filter?: AdminConsultationsFilter,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const conn = await ctx.services.consultations.adminList(ctx, filter ?? {}, first, after);
+    return viewsOf(ctx, conn, 'admin');
+  }
+
+  private async viewFor(ctx: Context, c: Consultation): Promise<ConsultationView> {
+    const party = (await ctx.services.consultations.partyOf(ctx, c)) ?? 'client';
+    const charge = party === 'client' ? await ctx.loaders.chargeByConsultation.load(c.id) : null;
+    return toView(c, party, charge);
+  }
+}
+
+/** The admin-only parts of a consultation, batched across a page. */
+@Resolver(() => AdminConsultation)
+export class AdminConsultationResolver {
+  @FieldResolver(() => ChargeView, { nullable: true })
+  async charge(@Root() c: AdminConsultation, @Ctx() ctx: Context): Promise<ChargeView | null> {
+    ctx.requireAdmin();
+    const charge = await ctx.loaders.chargeByConsultation.load(c.id);
+    if (!charge) return null;
+    return toChargeView(charge, await ctx.loaders.refundsByCharge.load(charge.id));
+  }
+
+  @FieldResolver(() => [StatusChangeView])
+  async statusHistory(@Root() c: AdminConsultation, @Ctx() ctx: Context): Promise<StatusChangeView[]> {
+    ctx.requireAdmin();
+    return (await ctx.loaders.historyByConsultation.load(c.id)).map(toStatusChangeView);
+  }
+}
+
+/**
+ * Live status over graphql-ws. Events are routed by topic (one consultation, one user, or all for
+ * admins), so an event costs only its own subscribers; each is re-read in the viewer's view.
+ */
+@Resolver()
+export class ConsultationSubscriptionResolver {
+  @Authorized()
+  @Subscription(() => ConsultationStatusEvent, {
+    description: 'Status changes of your consultations (or of one), as they commit',
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { consultationId?: string | null }, Context>) => {
+      const viewer = context.requireViewer();
+      if (args.consultationId) {
+        // Refuses (NOT_FOUND) a consultation the viewer is no party to, before anything is sent.
+        const { consultation } = await context.services.consultations.get(context, args.consultationId);
+        return context.services.events.subscribe(topics.consultation(consultation.id));
+      }
+      return context.services.events.subscribe(viewer.isAdmin ? topics.admin() : topics.user(viewer.id));
+    },
+  })
+  async consultationStatusChanged(
+    @Root() event: StatusChangedPayload,
+    @Ctx() ctx: Context,
+    @Arg('consultationId', () => ID, { nullable: true }) _consultationId?: string,
+  ): Promise<ConsultationStatusEvent> {
+    // A fresh EntityManager per event: the subscription's context lives as long as the socket.
+    const em = ctx.services.orm.em.fork();
+    const c = await em.findOneOrFail(Consultation, { id: event.consultationId }, { populate: ['advisor', 'client'] });
+    const party = await ctx.services.consultations.partyOf(ctx, c);
+    if (!party) throw new Error('event routed to a viewer who is no party to it');
+    const charge = party === 'client' ? await em.findOne(ConsultationCharge, { consultation: c.id }) : null;
+    return {
+      consultation: toView(c, party, charge),
+      previousStatus: event.previousStatus,
+      status: event.status,
+      changedAt: new Date(event.changedAt),
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ChargeStatus, type ConsultationCharge } from '../consultation/charge.entity';
+import type { Consultation } from '../consultation/consultation.entity';
+
+/**
+ * THE EARNINGS RULE (the payouts read it from here):
+ *
+ * 1. An EARNING of the consultation's `advisorEarningsCents` is written when the earning becomes
+ *    payable: the consultation is COMPLETED, NO_SHOW, or CANCELLED late by the client (no
+ *    refund), and its charge SUCCEEDED and is not refunded. Its accrual time is the
+ *    consultation's start, so it belongs to the month the consultation took place in.
+ * 2. A full refund writes a REFUND entry of exactly minus that EARNING, and only if the EARNING
+ *    exists. No EARNING yet (an early cancellation, an advisor cancellation) means no entries at
+ *    all. Either way a fully refunded consultation nets the advisor exactly zero, and the refund
+ *    is counted once: in `refunds` for the client's money, once in the ledger for the advisor's.
+ *    If the EARNING was already paid out, the REFUND entry is simply unpaid and is netted in the
+ *    next payout; nothing already paid is edited.
+ * 3. Each consultation has at most one EARNING and one REFUND entry (unique indexes), so a
+ *    redelivered webhook or a retried job cannot write a second.
+ * 4. Callers hold the consultation's row lock (SELECT ... FOR UPDATE) while they apply these
+ *    rules, so an earning and a refund of one consultation are never decided concurrently.
+ *
+ * Partial refunds (possible only from Stripe's dashboard) are recorded in `refunds` but leave the
+ * advisor's earning whole until the charge is refunded in full.
+ */
+export class LedgerService {
+  async accrueEarning(em: EntityManager, consultation: Consultation, charge: ConsultationCharge | null): Promise<boolean> {
+    if (!charge || charge.status !== ChargeStatus.SUCCEEDED || charge.refundedCents > 0) return false;
+    const rows = await em.execute<{ id: string }[]>(
+      `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, notes)
+       values (gen_random_uuid(), ?, ?, 'earning', ?, ?, ?)
+       on conflict (consultation_id) where kind = 'earning' do nothing returning id`,
+      [consultation.advisor.id, consultation.id, charge.advisorEarningsCents, consultation.startTime, `${consultation.status}`],
+    );
+    return rows.length > 0;
+  }
+
+  async reverseEarningForRefund(em: EntityManager, consultation: Consultation, notes: string): Promise<boolean> {
+    const rows = await em.execute<{ id: string }[]>(
+      `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, notes)
+       select gen_random_uuid(), e.advisor_id, e.consultation_id, 'refund', -e.amount_cents, now(), ?
+       from ledger_entries e where e.consultation_id = ? and e.kind = 'earning'
+       on conflict (consultation_id) where kind = 'refund' do nothing returning id`,
+      [notes, consultation.id],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,155 @@
+import Stripe from 'stripe';
+
+export interface PaymentIntentResult {
+  id: string;
+  status: Stripe.PaymentIntent.Status;
+  clientSecret: string | null;
+  chargeId: string | null;
+  /** Why the card was declined, when it was. */
+  failureMessage: string | null;
+}
+
+export interface RefundResult {
+  id: string;
+  amountCents: number;
+  status: string | null;
+  /** Our own label, from the refund's metadata, when we made it. */
+  source?: string | null;
+}
+
+export function createStripeClient(secretKey: string, apiBase: string | undefined): Stripe {
+  const options: Stripe.StripeConfig = { maxNetworkRetries: 2, timeout: 20_000, telemetry: false };
+  if (apiBase) {
+    const u = new URL(apiBase);
+    options.host = u.hostname;
+    options.port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+    options.protocol = u.protocol.replace(':', '') as 'http' | 'https';
+  }
+  return new Stripe(secretKey, options);
+}
+
+const toResult = (pi: Stripe.PaymentIntent): PaymentIntentResult => ({
+  id: pi.id,
+  status: pi.status,
+  clientSecret: pi.client_secret,
+  chargeId: typeof pi.latest_charge === 'string' ? pi.latest_charge : (pi.latest_charge?.id ?? null),
+  failureMessage: pi.last_payment_error?.message ?? null,
+});
+
+/**
+ * The one file the rest of the code talks to Stripe through. Every call that changes something
+ * carries an Idempotency-Key derived from our own ids, so a retry (ours, the SDK's or a job's)
+ * can never charge, refund or pay twice.
+ */
+export class PaymentGateway {
+  constructor(readonly stripe: Stripe) {}
+
+  async createConsultationPayment(input: {
+    consultationId: string;
+    advisorId: string;
+    durationMinutes: number;
+    amountCents: number;
+    currency: string;
+    paymentMethodId?: string | null;
+  }): Promise<PaymentIntentResult> {
+    const params: Stripe.PaymentIntentCreateParams = {
+      amount: input.amountCents,
+      currency: input.currency.toLowerCase(),
+      metadata: {
+        consultation_id: input.consultationId,
+        advisor_id: input.advisorId,
+        duration_minutes: String(input.durationMinutes),
+      },
+      transfer_group: input.consultationId,
+      description: `Consultation ${input.consultationId} (${input.durationMinutes} min)`,
+    };
+    if (input.paymentMethodId) {
+      params.payment_method = input.paymentMethodId;
+      params.confirm = true;
+      params.automatic_payment_methods = { enabled: true, allow_redirects: 'never' };
+    } else {
+      params.automatic_payment_methods = { enabled: true };
+    }
+    const key = `consultation:${input.consultationId}:payment-intent`;
+    try {
+      return toResult(await this.stripe.paymentIntents.create(params, { idempotencyKey: key }));
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeCardError) {
+        const pi = (err.raw as { payment_intent?: Stripe.PaymentIntent }).payment_intent ?? err.payment_intent;
+        return {
+          id: pi?.id ?? '',
+          status: 'requires_payment_method',
+          clientSecret: null,
+          chargeId: null,
+          failureMessage: err.message || 'Your card was declined.',
+        };
+      }
+      throw err;
+    }
+  }
+
+  async retrievePaymentIntent(id: string): Promise<PaymentIntentResult> {
+    return toResult(await this.stripe.paymentIntents.retrieve(id));
+  }
+
+  /** Cancels a PaymentIntent; one already cancelled or already paid is reported as it is, not as an error. */
+  async cancelPaymentIntent(id: string, idempotencyKey: string): Promise<PaymentIntentResult> {
+    try {
+      return toResult(await this.stripe.paymentIntents.cancel(id, {}, { idempotencyKey }));
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'payment_intent_unexpected_state') {
+        return this.retrievePaymentIntent(id);
+      }
+      throw err;
+    }
+  }
+
+  /** The PaymentIntent as Stripe has it now, with its charge and the charge's refunds. */
+  async paymentState(id: string): Promise<{
+    intent: PaymentIntentResult;
+    metadata: Record<string, string>;
+    charge: { id: string; amountRefunded: number; refunds: RefundResult[] } | null;
+  }> {
+    const pi = await this.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] });
+    const ch = typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
+    let refunds: RefundResult[] = [];
+    if (ch) {
+      const full = await this.stripe.charges.retrieve(ch.id);
+      refunds = (full.refunds?.data ?? []).map((r) => ({
+        id: r.id,
+        amountCents: r.amount,
+        status: r.status,
+        source: r.metadata?.source ?? null,
+      }));
+    }
+    return {
+      intent: toResult(pi),
+      metadata: pi.metadata ?? {},
+      charge: ch ? { id: ch.id, amountRefunded: ch.amount_refunded, refunds } : null,
+    };
+  }
+
+  async dispute(id: string): Promise<{ id: string; status: string; amountCents: number; paymentIntentId: string | null }> {
+    const d = await this.stripe.disputes.retrieve(id);
+    const pi = typeof d.payment_intent === 'string' ? d.payment_intent : (d.payment_intent?.id ?? null);
+    return { id: d.id, status: d.status, amountCents: d.amount, paymentIntentId: pi };
+  }
+
+  /** Verifies a webhook's signature on its raw body (300 s tolerance) and returns the event. */
+  verifyWebhook(rawBody: Buffer, signature: string, secret: string): Stripe.Event {
+    return this.stripe.webhooks.constructEvent(rawBody, signature, secret, 300);
+  }
+
+  async refund(input: {
+    paymentIntentId: string;
+    amountCents: number;
+    idempotencyKey: string;
+    metadata: Record<string, string>;
+  }): Promise<RefundResult> {
+    const refund = await this.stripe.refunds.create(
+      { payment_intent: input.paymentIntentId, amount: input.amountCents, metadata: input.metadata },
+      { idempotencyKey: input.idempotencyKey },
+    );
+    return { id: refund.id, amountCents: refund.amount, status: refund.status };
+  }
+}

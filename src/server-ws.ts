@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import {
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { decodeJwt } from 'jose';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Context, type Viewer } from './context';
+import { formatError } from './graphql/errors';
+import { operationLimits } from './graphql/limits';
+import { createContext } from './server';
+import type { Services } from './services';
+
+/**
+ * Close codes the server uses. 4401 is graphql-ws's own "Unauthorized" code, which its client
+ * treats as fatal (no retry with the same token); 1001 on shutdown is one it retries, so clients
+ * move to another instance and resubscribe.
+ */
+export const WS_CLOSE = {
+  unauthorized: 4401,
+  internalError: 4500,
+  goingAway: 1001,
+} as const;
+
+/** What one authenticated connection carries to each of its operations. */
+interface ConnectionState {
+  viewer: Viewer;
+  connectionId: string;
+  log: Logger;
+  expiryTimer: NodeJS.Timeout;
+}
+
+export interface WebSocketHandle {
+  /** Subscription operations currently streaming. */
+  readonly activeSubscriptions: number;
+  /**
+   * Resolves once at least `count` subscriptions are live on this server: their event source is
+   * registered, so an event committed from now on reaches them. graphql-ws tells the client nothing
+   * at that point, which is why tests that subscribe and then mutate wait on this.
+   */
+  waitForSubscribers(count: number, timeoutMs?: number): Promise<void>;
+  /** Closes every socket with 1001, ends their operations, and stops accepting upgrades. */
+  close(): Promise<void>;
+}
+
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** graphql-ws reports these without a code; Apollo gives them one, and clients must see the same over both. */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions?.code) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
+}
+
+function bearerHeader(params: Readonly<Record<string, unknown>> | undefined): string | null {
+  const raw = params?.authorization ?? params?.Authorization;
+  if (typeof raw !== 'string' || raw.trim() === '') return null;
+  const value = raw.trim();
+  return /^bearer\s/i.test(value) ? value : `Bearer ${value}`;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/**
+ * Serves graphql-ws (the graphql-transport-ws protocol) at /graphql on the HTTP server's own port.
+ *
+ * Authentication happens once, at `connection_init`: `connectionParams.authorization` carries
+ * `Bearer <jwt>` or the bare jwt. A missing or refused token closes the socket with 4401
+ * "Unauthorized" before any operation can run; the socket is also closed with 4401 when the token
+ * expires. Each operation then gets a Context of its own (a fresh EntityManager fork) for the
+ * viewer verified at connect time. A subscription's Context lives as long as the subscription, so
+ * a resolver that loads rows per event should fork again (`context.em.fork()`) or it will read
+ * entities cached by an earlier event.
+ *
+ * Apollo's validation rules do not run here, so the same depth/cost limits (and the introspection
+ * switch) are applied in `onSubscribe`, and every error goes through `formatError`, so codes match HTTP.
+ */
+export function attachWebSocket(opts: {
+  httpServer: http.Server;
+  schema: GraphQLSchema;
+  services: Services;
+  path?: string;
+}): WebSocketHandle {
+  const { httpServer, schema, services } = opts;
+  const { config } = services;
+  const log = services.log.child({ transport: 'ws' });
+
+  const rules: ValidationRule[] = [...specifiedRules, operationLimits(config.graphql.maxDepth, config.graphql.maxCost)];
+  if (!config.graphql.introspection) rules.push(NoSchemaIntrospectionCustomRule);
+
+  const wss = new WebSocketServer({ server: httpServer, path: opts.path ?? '/graphql', maxPayload: config.graphql.bodyLimitBytes });
+
+  const active = new Set<string>();
+  const waiters = new Set<() => void>();
+  const changed = () => {
+    for (const check of [...waiters]) check();
+  };
+
+  const format = (error: GraphQLError, logger: Logger): GraphQLFormattedError => {
+    const formatted = formatError(error.toJSON(), error);
+    if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+      logger.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
+    }
+    return formatted;
+  };
+
+  const refuse = (socket: WebSocket, code: number, reason: string): false => {
+    socket.close(code, reason);
+    // graphql-ws then tries to close with 4403; the socket is already closing, so ours is what the client sees.
+    return false;
+  };
+
+  useServer<Record<string, unknown>, Partial<ConnectionState>>(
+    {
+      schema,
+      isProd: config.isProduction,
+
+      onConnect: async (ctx) => {
+        const { socket } = ctx.extra;
+        const header = bearerHeader(ctx.connectionParams);
+        if (!header) return refuse(socket, WS_CLOSE.unauthorized, 'Unauthorized');
+        const connectionId = randomUUID();
+        let context: Context;
+        try {
+          context = await createContext(services, header, connectionId);
+        } catch (err) {
+          log.error({ err, connectionId }, 'could not authenticate a WebSocket connection');
+          return refuse(socket, WS_CLOSE.internalError, 'Internal server error');
+        }
+        if (!context.viewer) return refuse(socket, WS_CLOSE.unauthorized, 'Unauthorized');
+        const exp = decodeJwt(header.replace(/^bearer\s+/i, '')).exp;
+        ctx.extra.viewer = context.viewer;
+        ctx.extra.connectionId = connectionId;
+        ctx.extra.log = log.child({ connectionId, userId: context.viewer.id });
+        if (exp !== undefined) {
+          const closeAtExpiry = () => {
+            const left = exp * 1000 - Date.now();
+            if (left > 0) {
+              ctx.extra.expiryTimer = setTimeout(closeAtExpiry, Math.min(left, MAX_TIMER_MS)).unref();
+              return;
+            }
+            socket.close(WS_CLOSE.unauthorized, 'Token expired');
+          };
+          closeAtExpiry();
+        }
+        return true;
+      },
+
+      onClose: (ctx) => {
+        if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
+      },
+
+      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          if (err instanceof GraphQLError) return [withCode(err, 'GRAPHQL_PARSE_FAILED')];
+          throw err;
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        if (!getOperationAST(document, payload.operationName)) {
+          return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+        }
+        ctx.extra.log?.debug({ operationName: payload.operationName }, 'ws operation');
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      },
+
+      context: (ctx, id) => {
+        const { viewer, connectionId } = ctx.extra;
+        // Unreachable: graphql-ws refuses operations before connection_ack.
+        if (!viewer || !connectionId) throw new Error('WebSocket operation before authentication');
+        const requestId = randomUUID();
+        const opLog = services.log.child({ requestId, connectionId, operationId: id });
+        return new Context(services, services.orm.em.fork(), viewer, null, requestId, opLog);
+      },
+
+      onOperation: (ctx, id, _payload, _args, result) => {
+        if (isAsyncIterable(result)) {
+          active.add(`${ctx.extra.connectionId}:${id}`);
+          changed();
+        }
+      },
+
+      onComplete: (ctx, id) => {
+        if (active.delete(`${ctx.extra.connectionId}:${id}`)) changed();
+      },
+
+      onNext: (_ctx, _id, _payload, args, result) => {
+        if (!result.errors?.length) return;
+        const opLog = args.contextValue instanceof Context ? args.contextValue.log : log;
+        return { ...result, errors: result.errors.map((e) => format(e, opLog)) };
+      },
+
+      onError: (ctx, _id, _payload, errors) => errors.map((e) => format(e, ctx.extra.log ?? log)),
+    },
+    wss,
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    get activeSubscriptions() {
+      return active.size;
+    },
+
+    waitForSubscribers(count, timeoutMs = 5000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (active.size < count) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${active.size} of ${count} subscriptions live after ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+
+    close() {
+      return (closing ??= new Promise<void>((resolve) => {
+        for (const socket of wss.clients) socket.close(WS_CLOSE.goingAway, 'Server shutting down');
+        // A client that does not answer the close handshake must not hold up shutdown.
+        const grace = setTimeout(() => {
+          for (const socket of wss.clients) socket.terminate();
+        }, 1000);
+        wss.close(() => {
+          clearTimeout(grace);
+          resolve();
+        });
+      }).then(() => drained(active, waiters, 1000)));
+    },
+  };
+}
+
+/** Waits (briefly) until graphql-ws has ended the operations of the sockets that just closed. */
+function drained(active: Set<string>, waiters: Set<() => void>, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = () => {
+      if (active.size > 0) return;
+      waiters.delete(check);
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(check);
+      resolve();
+    }, timeoutMs);
+    waiters.add(check);
+    check();
+  });
+}

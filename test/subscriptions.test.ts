@@ -1,0 +1,129 @@
+import WebSocket from 'ws';
+import { BookConsultationDocument, CancelConsultationDocument, ConsultationStatusChangedDocument } from './generated/graphql';
+import { startTestApp, type TestApp, type TestUser } from './helpers/app';
+import { expectOk, HOUR, inFuture, makeAdvisor, type AdvisorFixture } from './helpers/fixtures';
+import { subscribe } from './helpers/ws';
+
+let t: TestApp;
+let admin: TestUser;
+let advisor: AdvisorFixture;
+let client: TestUser;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  admin = await t.user({ roles: ['admin'] });
+  advisor = await makeAdvisor(t, admin);
+  client = await t.user({ givenName: 'Cleo', familyName: 'Hidden' });
+});
+afterAll(() => t.close());
+
+const book = async (who: TestUser, start: Date) =>
+  expectOk(
+    await t.gql(
+      BookConsultationDocument,
+      { input: { advisorId: advisor.advisorId, durationMinutes: 30, startTime: start.toISOString(), paymentMethodId: 'pm_card_visa' } },
+      who.token,
+    ),
+  ).bookConsultation.consultation;
+
+describe('consultationStatusChanged', () => {
+  it('tells the client, the advisor and admins, each in their own view, and nobody else', async () => {
+    const stranger = await t.user();
+    const before = t.app.ws.activeSubscriptions;
+    const subs = {
+      client: subscribe(t.url, client.token, ConsultationStatusChangedDocument, {}),
+      advisor: subscribe(t.url, advisor.user.token, ConsultationStatusChangedDocument, {}),
+      admin: subscribe(t.url, admin.token, ConsultationStatusChangedDocument, {}),
+      stranger: subscribe(t.url, stranger.token, ConsultationStatusChangedDocument, {}),
+    };
+    await t.app.ws.waitForSubscribers(before + 4);
+    const c = await book(client, inFuture(30 * HOUR));
+
+    const [created, paid] = await subs.client.waitFor(2);
+    expect([created!.consultationStatusChanged.previousStatus, created!.consultationStatusChanged.status]).toEqual([
+      null,
+      'PENDING_PAYMENT',
+    ]);
+    expect(paid!.consultationStatusChanged).toMatchObject({ previousStatus: 'PENDING_PAYMENT', status: 'SCHEDULED' });
+    expect(paid!.consultationStatusChanged.consultation).toMatchObject({ __typename: 'ClientConsultation', id: c.id, status: 'SCHEDULED' });
+
+    const advisorEvents = await subs.advisor.waitFor(2);
+    expect(advisorEvents.map((e) => e.consultationStatusChanged.consultation.__typename)).toEqual([
+      'AdvisorConsultation',
+      'AdvisorConsultation',
+    ]);
+    expect(JSON.stringify(advisorEvents)).not.toContain(client.email);
+    expect(JSON.stringify(advisorEvents)).not.toContain('Hidden');
+    expect(JSON.stringify(advisorEvents)).not.toContain(client.id);
+
+    const adminEvents = await subs.admin.waitFor(2);
+    expect(adminEvents[1]!.consultationStatusChanged.consultation.__typename).toBe('AdminConsultation');
+
+    await new Promise((r) => setTimeout(r, 300));
+    expect(subs.stranger.events).toEqual([]);
+    await Promise.all(Object.values(subs).map((s) => s.close()));
+  });
+
+  it('follows one consultation by id, and refuses one the viewer is no party to', async () => {
+    const c = await book(client, inFuture(32 * HOUR));
+    const before = t.app.ws.activeSubscriptions;
+    const one = subscribe(t.url, advisor.user.token, ConsultationStatusChangedDocument, { consultationId: c.id });
+    await t.app.ws.waitForSubscribers(before + 1);
+    expectOk(await t.gql(CancelConsultationDocument, { id: c.id, reason: 'Ill' }, client.token));
+    const [e] = await one.waitFor(1);
+    expect(e!.consultationStatusChanged).toMatchObject({ previousStatus: 'SCHEDULED', status: 'CANCELLED' });
+    await one.close();
+
+    const stranger = await t.user();
+    const refused = subscribe(t.url, stranger.token, ConsultationStatusChangedDocument, { consultationId: c.id });
+    await expect(refused.waitFor(1, 5000)).rejects.toThrow(/NOT_FOUND/);
+    await refused.close();
+  });
+
+  it('closes a socket that brings no token or a bad one, as unauthenticated', async () => {
+    for (const token of [undefined, 'not-a-token']) {
+      const ws = new WebSocket(`${t.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+      await new Promise((r) => ws.once('open', r));
+      ws.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} }));
+      const code = await new Promise<number>((r) => ws.once('close', (c: number) => r(c)));
+      expect(code).toBe(4401);
+    }
+  });
+
+  it('delivers an event made on one server instance to a subscriber of another', async () => {
+    const second = await startTestApp({}, { databaseUrl: t.databaseUrl });
+    try {
+      const before = second.app.ws.activeSubscriptions;
+      const sub = subscribe(second.url, client.token, ConsultationStatusChangedDocument, {});
+      await second.app.ws.waitForSubscribers(before + 1);
+      const c = await book(client, inFuture(34 * HOUR)); // made through the first instance
+      const events = await sub.waitFor(2);
+      expect(events.map((e) => [e.consultationStatusChanged.consultation.id, e.consultationStatusChanged.status])).toEqual([
+        [c.id, 'PENDING_PAYMENT'],
+        [c.id, 'SCHEDULED'],
+      ]);
+      await sub.close();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('publishes nothing for a change that rolls back', async () => {
+    const before = t.app.ws.activeSubscriptions;
+    const sub = subscribe(t.url, client.token, ConsultationStatusChangedDocument, {});
+    await t.app.ws.waitForSubscribers(before + 1);
+    // A booking commits two changes (created, paid): two events. An overlapping booking rolls
+    // back entirely: none.
+    const c = await book(client, inFuture(36 * HOUR));
+    await sub.waitFor(2);
+    const clash = await t.gql(
+      BookConsultationDocument,
+      { input: { advisorId: advisor.advisorId, durationMinutes: 30, startTime: c.startTime, paymentMethodId: 'pm_card_visa' } },
+      (await t.user()).token,
+    );
+    expect(clash.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(sub.events).toHaveLength(2);
+    await sub.close();
+  });
+});
