@@ -19,6 +19,14 @@ export function taskList(services: Services): TaskList {
       const { consultationId } = payload as { consultationId: string };
       await services.consultations.expireUnpaid(consultationId);
     },
+    process_webhook_event: async (payload, helpers) => {
+      const { id } = payload as { id: string };
+      await services.webhooks.process(id, { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
+    },
+    calcom_cancel_booking: async (payload) => {
+      const { uid, reason } = payload as { uid: string; reason: string };
+      await services.calcom.cancelBooking(uid, reason);
+    },
     refund_consultation: async (payload) => {
       const p = payload as { consultationId: string; source: RefundSource; userId: string | null; reason: string | null };
       await services.consultations.refundRemaining(p.consultationId, p.source, p.userId, p.reason);

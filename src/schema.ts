@@ -10,6 +10,7 @@ import {
   ConsultationSubscriptionResolver,
 } from './modules/consultation/consultation.resolver';
 import { PricingResolver } from './modules/pricing/pricing.resolver';
+import { WebhookResolver } from './modules/webhooks/webhook.resolver';
 
 export const resolvers = [
   PricingResolver,
@@ -17,6 +18,7 @@ export const resolvers = [
   ConsultationResolver,
   AdminConsultationResolver,
   ConsultationSubscriptionResolver,
+  WebhookResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

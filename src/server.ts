@@ -12,6 +12,7 @@ import { DomainError } from './common/errors';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
 import { operationLimits } from './graphql/limits';
+import { webhookRoutes } from './modules/webhooks/webhook.routes';
 import type { Services } from './services';
 
 /** Builds a request's context from its bearer token; a bad token is kept as the reason, not thrown. */
@@ -71,6 +72,8 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+
+  await fastify.register(webhookRoutes, { services });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_req, reply) => {

@@ -9,6 +9,11 @@ import { NotificationService, type EmailTransport } from './modules/notification
 import { PriceList } from './modules/pricing/pricing';
 import { UserService } from './modules/user/user.service';
 import type { PaymentGateway } from './payments/gateway';
+import { CalcomClient } from './modules/webhooks/calcom.client';
+import { CalcomHandler } from './modules/webhooks/calcom.handler';
+import { StripeHandler, type PayoutHooks } from './modules/webhooks/stripe.handler';
+import { WebhookProvider } from './modules/webhooks/webhook-event.entity';
+import { WebhookService } from './modules/webhooks/webhook.service';
 
 /** The application's long-lived collaborators, built once per process and shared by all requests. */
 export interface Services {
@@ -24,6 +29,8 @@ export interface Services {
   ledger: LedgerService;
   advisors: AdvisorService;
   consultations: ConsultationService;
+  webhooks: WebhookService;
+  calcom: CalcomClient;
 }
 
 export function createServices(deps: {
@@ -33,11 +40,25 @@ export function createServices(deps: {
   emailTransport: EmailTransport;
   payments: PaymentGateway;
   events: EventBus;
+  payoutHooks?: PayoutHooks;
 }): Services {
   const { config, log, orm, payments } = deps;
   const notifications = new NotificationService(deps.emailTransport, config.email.from, config.publicAppUrl);
   const priceList = new PriceList(config.pricing);
   const ledger = new LedgerService();
+  const consultations = new ConsultationService({
+    config,
+    log,
+    priceList,
+    payments,
+    ledger,
+    notifications,
+    publisher: deps.events,
+    em: () => orm.em.fork(),
+  });
+  const webhooks = new WebhookService(() => orm.em.fork(), log.child({ component: 'webhooks' }));
+  webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations, payments, deps.payoutHooks ?? null).handle);
+  webhooks.register(WebhookProvider.CALCOM, new CalcomHandler(consultations, webhooks, () => orm.em.fork()).handle);
   return {
     config,
     log,
@@ -49,15 +70,8 @@ export function createServices(deps: {
     notifications,
     ledger,
     advisors: new AdvisorService(notifications),
-    consultations: new ConsultationService({
-      config,
-      log,
-      priceList,
-      payments,
-      ledger,
-      notifications,
-      publisher: deps.events,
-      em: () => orm.em.fork(),
-    }),
+    consultations,
+    webhooks,
+    calcom: new CalcomClient(config.calcom.apiBase, config.calcom.apiKey),
   };
 }

@@ -17,6 +17,47 @@ export interface RefundResult {
   source?: string | null;
 }
 
+export interface ConnectAccountState {
+  id: string;
+  detailsSubmitted: boolean;
+  payoutsEnabled: boolean;
+}
+
+export interface TransferResult {
+  id: string;
+  amountCents: number;
+  amountReversedCents: number;
+  transferGroup: string | null;
+  metadata: Record<string, string>;
+}
+
+const toAccountState = (a: Stripe.Account): ConnectAccountState => ({
+  id: a.id,
+  detailsSubmitted: !!a.details_submitted,
+  payoutsEnabled: !!a.payouts_enabled,
+});
+
+const toTransferResult = (t: Stripe.Transfer): TransferResult => ({
+  id: t.id,
+  amountCents: t.amount,
+  amountReversedCents: t.amount_reversed,
+  transferGroup: t.transfer_group ?? null,
+  metadata: t.metadata ?? {},
+});
+
+/**
+ * True when Stripe may have done what was asked even though we got an error: no answer at all
+ * (timeout, network), a 5xx, a rate limit or a concurrent request with the same key (409). Only
+ * then may a retry reuse the Idempotency-Key; after a definite refusal (other 4xx) Stripe would
+ * replay the refusal.
+ */
+export function isAmbiguousStripeError(err: unknown): boolean {
+  if (!(err instanceof Stripe.errors.StripeError)) return true;
+  if (err instanceof Stripe.errors.StripeConnectionError) return true;
+  const status = err.statusCode;
+  return status === undefined || status >= 500 || status === 409 || status === 429;
+}
+
 export function createStripeClient(secretKey: string, apiBase: string | undefined): Stripe {
   const options: Stripe.StripeConfig = { maxNetworkRetries: 2, timeout: 20_000, telemetry: false };
   if (apiBase) {
@@ -151,5 +192,70 @@ export class PaymentGateway {
       { idempotencyKey: input.idempotencyKey },
     );
     return { id: refund.id, amountCents: refund.amount, status: refund.status };
+  }
+
+  // ---------------------------------------------------------------- Connect: accounts and transfers
+
+  /** An Express account for an advisor; the key makes a double click create one account, not two. */
+  async createExpressAccount(input: { advisorId: string; email: string; country: string | null }): Promise<ConnectAccountState> {
+    const params: Stripe.AccountCreateParams = {
+      type: 'express',
+      email: input.email,
+      capabilities: { transfers: { requested: true } },
+      metadata: { advisor_id: input.advisorId },
+    };
+    if (input.country) params.country = input.country;
+    const account = await this.stripe.accounts.create(params, { idempotencyKey: `advisor:${input.advisorId}:connect-account` });
+    return toAccountState(account);
+  }
+
+  async retrieveAccount(accountId: string): Promise<ConnectAccountState> {
+    return toAccountState(await this.stripe.accounts.retrieve(accountId));
+  }
+
+  /** A single-use onboarding link; a fresh one is made each time the advisor asks. */
+  async createOnboardingLink(input: {
+    accountId: string;
+    refreshUrl: string;
+    returnUrl: string;
+  }): Promise<{ url: string; expiresAt: Date }> {
+    const link = await this.stripe.accountLinks.create({
+      account: input.accountId,
+      refresh_url: input.refreshUrl,
+      return_url: input.returnUrl,
+      type: 'account_onboarding',
+    });
+    return { url: link.url, expiresAt: new Date(link.expires_at * 1000) };
+  }
+
+  /**
+   * Moves money from the platform to a connected account. The caller derives `idempotencyKey`
+   * from its own payout, so a retry after a timeout replays the transfer Stripe already made.
+   */
+  async createTransfer(input: {
+    amountCents: number;
+    currency: string;
+    destination: string;
+    transferGroup: string;
+    idempotencyKey: string;
+    description: string;
+    metadata: Record<string, string>;
+  }): Promise<TransferResult> {
+    const transfer = await this.stripe.transfers.create(
+      {
+        amount: input.amountCents,
+        currency: input.currency.toLowerCase(),
+        destination: input.destination,
+        transfer_group: input.transferGroup,
+        description: input.description,
+        metadata: input.metadata,
+      },
+      { idempotencyKey: input.idempotencyKey },
+    );
+    return toTransferResult(transfer);
+  }
+
+  async retrieveTransfer(id: string): Promise<TransferResult> {
+    return toTransferResult(await this.stripe.transfers.retrieve(id));
   }
 }

@@ -665,6 +665,11 @@ export class StripeSimulator {
     this.faults.push({ pathPrefix, remaining: count, error });
   }
 
+  /** Forgets every injected failure and delay still pending (Stripe is healthy again). */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /**
    * The next `count` matching requests take effect immediately but their
    * responses are held for `ms`, as when Stripe did the work but the client

@@ -50,6 +50,10 @@ export class ConsultationCharge {
   @Property({ type: 'text', nullable: true })
   failureMessage: string | null = null;
 
+  /** Where a chargeback stands, as Stripe last told us: 'open', 'won' or 'lost'; null if none. */
+  @Property({ type: 'text', nullable: true })
+  disputeStatus: 'open' | 'won' | 'lost' | null = null;
+
   @Property({ type: 'timestamptz', nullable: true })
   succeededAt: Date | null = null;
 

@@ -321,7 +321,8 @@ export class ConsultationService {
     id: string,
     actor: Actor,
     reason: string | null,
-    opts: { refundSource?: RefundSource; fromCalcom?: boolean } = {},
+    /** `at`: when the cancellation was made (a webhook may arrive late); the policy judges that moment. */
+    opts: { refundSource?: RefundSource; fromCalcom?: boolean; at?: Date } = {},
   ): Promise<Consultation> {
     const refundSource = opts.refundSource;
     let refund = false;
@@ -331,7 +332,7 @@ export class ConsultationService {
       assertTransition(c.status, S.CANCELLED);
       const charge = await em.findOne(ConsultationCharge, { consultation: id });
       const paid = charge?.status === ChargeStatus.SUCCEEDED;
-      const decision = decideCancellationRefund({ actor: actor.kind, paid, startTime: c.startTime, now: new Date() });
+      const decision = decideCancellationRefund({ actor: actor.kind, paid, startTime: c.startTime, now: opts.at ?? new Date() });
       if (c.status === S.PENDING_PAYMENT) {
         intentToCancel = charge?.stripePaymentIntentId ?? null;
         if (charge && charge.status === ChargeStatus.PENDING) charge.status = ChargeStatus.CANCELED;
@@ -556,6 +557,31 @@ export class ConsultationService {
       return 'processed';
     }
     return 'ignored';
+  }
+
+  /**
+   * Brings the charge and the ledger in line with a dispute as Stripe has it now (see the
+   * chargeback rule in ledger.service.ts).
+   */
+  async reconcileDispute(consultationId: string, dispute: { id: string; status: string }): Promise<'processed' | 'ignored'> {
+    await this.deps.em().transactional(async (em) => {
+      const c = await this.lock(em, consultationId);
+      const charge = await em.findOneOrFail(ConsultationCharge, { consultation: consultationId });
+      const outcome = dispute.status === 'won' ? 'won' : dispute.status === 'lost' ? 'lost' : 'open';
+      charge.disputeStatus = outcome;
+      if (outcome === 'won') {
+        await this.deps.ledger.reverseChargeback(em, c, dispute.id);
+        // An earning held back while the dispute was open becomes payable now.
+        if (c.status === S.COMPLETED || c.status === S.NO_SHOW) await this.deps.ledger.accrueEarning(em, c, charge);
+      } else {
+        await this.deps.ledger.recordChargeback(em, c, dispute.id);
+      }
+    });
+    return 'processed';
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.deps.em().count(Consultation, { id })) > 0;
   }
 
   async consultationIdForPayment(paymentIntentId: string): Promise<string | null> {

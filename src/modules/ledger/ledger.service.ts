@@ -22,10 +22,18 @@ import type { Consultation } from '../consultation/consultation.entity';
  *
  * Partial refunds (possible only from Stripe's dashboard) are recorded in `refunds` but leave the
  * advisor's earning whole until the charge is refunded in full.
+ *
+ * CHARGEBACKS mirror refunds. While a dispute is open or lost, the advisor's share is taken back:
+ * a CHARGEBACK of minus the EARNING, written only if the EARNING exists (keyed by the dispute id,
+ * so once per dispute); if it does not exist yet, the EARNING is simply not accrued while the
+ * charge is disputed. A dispute won gives the share back: CHARGEBACK_WON of plus the EARNING. A
+ * dispute won whose chargeback was never recorded (events out of order) writes both, so the rows
+ * are the same whatever order Stripe's events arrive in.
  */
 export class LedgerService {
   async accrueEarning(em: EntityManager, consultation: Consultation, charge: ConsultationCharge | null): Promise<boolean> {
     if (!charge || charge.status !== ChargeStatus.SUCCEEDED || charge.refundedCents > 0) return false;
+    if (charge.disputeStatus === 'open' || charge.disputeStatus === 'lost') return false;
     const rows = await em.execute<{ id: string }[]>(
       `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, notes)
        values (gen_random_uuid(), ?, ?, 'earning', ?, ?, ?)
@@ -42,6 +50,31 @@ export class LedgerService {
        from ledger_entries e where e.consultation_id = ? and e.kind = 'earning'
        on conflict (consultation_id) where kind = 'refund' do nothing returning id`,
       [notes, consultation.id],
+    );
+    return rows.length > 0;
+  }
+
+  /** Open or lost dispute: minus the earning, once per dispute, only if the earning exists. */
+  async recordChargeback(em: EntityManager, consultation: Consultation, disputeId: string): Promise<boolean> {
+    const rows = await em.execute<{ id: string }[]>(
+      `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, external_ref, notes)
+       select gen_random_uuid(), e.advisor_id, e.consultation_id, 'chargeback', -e.amount_cents, now(), ?, 'dispute opened'
+       from ledger_entries e where e.consultation_id = ? and e.kind = 'earning'
+       on conflict (kind, external_ref) where external_ref is not null do nothing returning id`,
+      [disputeId, consultation.id],
+    );
+    return rows.length > 0;
+  }
+
+  /** Dispute won: plus the earning, once, after the chargeback it reverses. */
+  async reverseChargeback(em: EntityManager, consultation: Consultation, disputeId: string): Promise<boolean> {
+    await this.recordChargeback(em, consultation, disputeId);
+    const rows = await em.execute<{ id: string }[]>(
+      `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, external_ref, notes)
+       select gen_random_uuid(), c.advisor_id, c.consultation_id, 'chargeback_won', -c.amount_cents, now(), ?, 'dispute won'
+       from ledger_entries c where c.kind = 'chargeback' and c.external_ref = ? and c.consultation_id = ?
+       on conflict (kind, external_ref) where external_ref is not null do nothing returning id`,
+      [disputeId, disputeId, consultation.id],
     );
     return rows.length > 0;
   }

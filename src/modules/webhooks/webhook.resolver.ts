@@ -1,0 +1,56 @@
+import { Arg, Authorized, Ctx, Field, ID, Int, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
+import { Access } from '../../auth/auth-checker';
+import type { Context } from '../../context';
+import { Connection } from '../../graphql/connection';
+import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
+
+registerEnumType(WebhookEventStatus, { name: 'WebhookEventStatus' });
+registerEnumType(WebhookProvider, { name: 'WebhookProvider' });
+
+@ObjectType('WebhookEvent', { description: 'A verified webhook delivery and what became of it (admins)' })
+export class WebhookEventView {
+  @Field(() => ID) id!: string;
+  @Field(() => WebhookProvider) provider!: WebhookProvider;
+  @Field() eventId!: string;
+  @Field() eventType!: string;
+  @Field(() => WebhookEventStatus) status!: WebhookEventStatus;
+  @Field(() => Int) attempts!: number;
+  @Field(() => String, { nullable: true }) lastError!: string | null;
+  @Field() receivedAt!: Date;
+  @Field(() => Date, { nullable: true }) processedAt!: Date | null;
+}
+
+const toView = (e: WebhookEvent): WebhookEventView => ({
+  id: e.id,
+  provider: e.provider,
+  eventId: e.eventId,
+  eventType: e.eventType,
+  status: e.status,
+  attempts: e.attempts,
+  lastError: e.lastError,
+  receivedAt: e.receivedAt,
+  processedAt: e.processedAt,
+});
+
+const WebhookEventConnection = Connection(WebhookEventView, 'WebhookEvent');
+
+@Resolver()
+export class WebhookResolver {
+  @Authorized(Access.ADMIN)
+  @Query(() => WebhookEventConnection, { description: 'Webhook deliveries, newest first; FAILED ones need attention' })
+  async webhookEvents(
+    @Ctx() ctx: Context,
+    @Arg('status', () => WebhookEventStatus, { nullable: true }) status?: WebhookEventStatus,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const conn = await ctx.services.webhooks.list(ctx, status, first, after);
+    return { pageInfo: conn.pageInfo, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: toView(e.node) })) };
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => WebhookEventView, { description: 'Process a FAILED webhook event again' })
+  async retryWebhookEvent(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return toView(await ctx.services.webhooks.retry(ctx, id));
+  }
+}

@@ -1,0 +1,145 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { DomainError, notFound } from '../../common/errors';
+import { assertUuid } from '../../common/ids';
+import type { Context } from '../../context';
+import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
+import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
+
+export type Outcome = 'processed' | 'ignored';
+export type Handler = (event: WebhookEvent) => Promise<Outcome>;
+
+/** How many times the job queue tries an event before it is left FAILED for an admin. */
+export const MAX_ATTEMPTS = 8;
+
+/**
+ * Receives verified webhook events of any provider: records each once (unique provider + event
+ * id) together with a job that will process it, then processes it at once. A delivery seen before
+ * changes nothing. A handler failing for a reason that will not pass (a DomainError, e.g. an
+ * overlapping reschedule) leaves the event FAILED at once; any other failure is retried by the
+ * job queue with backoff and ends FAILED after MAX_ATTEMPTS. Admins list and retry FAILED ones.
+ * Handlers are idempotent (state machine, unique keys), so a retry after a partial effect is safe.
+ */
+export class WebhookService {
+  private readonly handlers = new Map<WebhookProvider, Handler>();
+
+  constructor(
+    private readonly em: () => EntityManager,
+    private readonly log: Logger,
+  ) {}
+
+  register(provider: WebhookProvider, handler: Handler): void {
+    this.handlers.set(provider, handler);
+  }
+
+  async receive(
+    provider: WebhookProvider,
+    eventId: string,
+    eventType: string,
+    payload: unknown,
+  ): Promise<{ id: string; duplicate: boolean }> {
+    const recorded = await this.em().transactional(async (em) => {
+      const rows = await em.execute<{ id: string }[]>(
+        `insert into processed_webhook_events (id, provider, event_id, event_type, status, payload)
+         values (gen_random_uuid(), ?, ?, ?, 'received', ?::jsonb)
+         on conflict (provider, event_id) do nothing returning id`,
+        [provider, eventId, eventType, JSON.stringify(payload)],
+      );
+      if (!rows[0]) return null;
+      // The safety net: if processing below fails or the process dies, the queue picks it up.
+      await em.execute(
+        `select graphile_worker.add_job('process_webhook_event', json_build_object('id', ?::text),
+           run_at := now() + interval '30 seconds', job_key := ?, max_attempts := ?)`,
+        [rows[0].id, `webhook:${rows[0].id}`, MAX_ATTEMPTS],
+      );
+      return rows[0].id;
+    });
+    if (!recorded) {
+      const existing = await this.em().findOneOrFail(WebhookEvent, { provider, eventId });
+      return { id: existing.id, duplicate: true };
+    }
+    try {
+      await this.process(recorded, { attempt: 1, maxAttempts: MAX_ATTEMPTS });
+      await this.em().execute('select graphile_worker.remove_job(?)', [`webhook:${recorded}`]);
+    } catch (err) {
+      this.log.warn({ err, eventId, eventType }, 'webhook processing failed; the job queue will retry it');
+    }
+    return { id: recorded, duplicate: false };
+  }
+
+  /** Runs the event's handler once; throws on a failure worth retrying. */
+  async process(id: string, attempt: { attempt: number; maxAttempts: number }): Promise<void> {
+    const em = this.em();
+    const event = await em.findOne(WebhookEvent, { id });
+    if (!event || event.status === WebhookEventStatus.PROCESSED || event.status === WebhookEventStatus.IGNORED) return;
+    const handler = this.handlers.get(event.provider);
+    try {
+      const outcome = handler ? await handler(event) : 'ignored';
+      await this.finish(id, outcome === 'processed' ? WebhookEventStatus.PROCESSED : WebhookEventStatus.IGNORED, null);
+    } catch (err) {
+      const permanent = err instanceof DomainError;
+      const giveUp = permanent || attempt.attempt >= attempt.maxAttempts;
+      await this.finish(id, giveUp ? WebhookEventStatus.FAILED : WebhookEventStatus.RECEIVED, (err as Error).message ?? String(err));
+      this.log.error({ err, webhookEventId: id, type: event.eventType, attempt: attempt.attempt }, 'webhook event failed');
+      if (!giveUp) throw err;
+    }
+  }
+
+  private async finish(id: string, status: WebhookEventStatus, error: string | null): Promise<void> {
+    await this.em().execute(
+      `update processed_webhook_events set status = ?, attempts = attempts + 1, last_error = ?,
+         processed_at = case when ? in ('processed', 'ignored') then now() else processed_at end
+       where id = ?`,
+      [status, error?.slice(0, 2000) ?? null, status, id],
+    );
+  }
+
+  /** Events that were ignored because they named something we did not know yet, to try again. */
+  async reprocessIgnored(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      await this.em().execute(`update processed_webhook_events set status = 'received' where id = ? and status = 'ignored'`, [id]);
+      await this.process(id, { attempt: 1, maxAttempts: 1 }).catch(() => undefined);
+    }
+  }
+
+  async list(ctx: Context, status: WebhookEventStatus | undefined, first?: number, after?: string): Promise<ConnectionShape<WebhookEvent>> {
+    ctx.requireAdmin();
+    const size = pageSize(first);
+    const where: Record<string, unknown> = {};
+    if (status) where.status = status;
+    if (after) {
+      const [at, id] = decodeCursor(after, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') as [
+        string,
+        string,
+      ];
+      const t = new Date(at);
+      where.$or = [{ receivedAt: { $lt: t } }, { receivedAt: t, id: { $lt: id } }];
+    }
+    const rows = await ctx.em.find(WebhookEvent, where, { orderBy: { receivedAt: 'desc', id: 'desc' }, limit: size + 1 });
+    return toConnection(
+      rows,
+      size,
+      (e) => [e.receivedAt.toISOString(), e.id],
+      (e) => e,
+    );
+  }
+
+  /** Admin: puts a FAILED event back on the queue, now. */
+  async retry(ctx: Context, id: string): Promise<WebhookEvent> {
+    ctx.requireAdmin();
+    assertUuid(id);
+    const em = this.em();
+    const event = await em.findOne(WebhookEvent, { id });
+    if (!event) throw notFound('Webhook event');
+    if (event.status !== WebhookEventStatus.FAILED) {
+      throw new DomainError('CONFLICT', `Only FAILED events can be retried; this one is ${event.status.toUpperCase()}`);
+    }
+    await em.execute(`update processed_webhook_events set status = 'received', last_error = null where id = ?`, [id]);
+    try {
+      await this.process(id, { attempt: 1, maxAttempts: 1 });
+    } catch {
+      /* recorded as FAILED again */
+    }
+    return this.em().findOneOrFail(WebhookEvent, { id });
+  }
+}

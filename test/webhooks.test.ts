@@ -1,0 +1,477 @@
+import Stripe from 'stripe';
+import {
+  BookConsultationDocument,
+  CancelConsultationDocument,
+  CompleteConsultationDocument,
+  GetConsultationDocument,
+  RetryWebhookEventDocument,
+  WebhookEventsDocument,
+} from './generated/graphql';
+import { codeOf, startTestApp, type TestApp, type TestUser } from './helpers/app';
+import { expectOk, HOUR, inFuture, makeAdvisor, MINUTE, moveConsultation, sql, waitFor, type AdvisorFixture } from './helpers/fixtures';
+import { signCalcomBody } from '../src/modules/webhooks/calcom';
+import { cal, postCalcom, snapshotRows } from './helpers/webhooks';
+
+let t: TestApp;
+let admin: TestUser;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  admin = await t.user({ roles: ['admin'] });
+});
+afterAll(() => t.close());
+
+interface Booked {
+  id: string;
+  start: Date;
+  advisor: AdvisorFixture;
+  client: TestUser;
+  advisorEmail: string;
+}
+
+async function booked(opts: { startsIn?: number; pay?: boolean; minutes?: number } = {}): Promise<Booked> {
+  const advisor = await makeAdvisor(t, admin);
+  const client = await t.user({ givenName: 'Cleo' });
+  const start = inFuture(opts.startsIn ?? 48 * HOUR);
+  const r = expectOk(
+    await t.gql(
+      BookConsultationDocument,
+      {
+        input: {
+          advisorId: advisor.advisorId,
+          durationMinutes: opts.minutes ?? 30,
+          startTime: start.toISOString(),
+          paymentMethodId: opts.pay === false ? null : 'pm_card_visa',
+        },
+      },
+      client.token,
+    ),
+  );
+  return { id: r.bookConsultation.consultation.id, start, advisor, client, advisorEmail: advisor.user.email };
+}
+
+const status = async (b: Booked) => expectOk(await t.gql(GetConsultationDocument, { id: b.id }, b.client.token)).consultation.status;
+const events = (type: string) => sql<{ status: string }>(t, 'select status from processed_webhook_events where event_type = ?', [type]);
+
+describe('Cal.com webhook: verification and bad input', () => {
+  it('answers 401 with no effect for a missing, wrong or tampered signature', async () => {
+    const b = await booked();
+    const body = cal.created({
+      uid: 'uid-sig',
+      consultationId: b.id,
+      start: b.start,
+      minutes: 30,
+      organizer: b.advisorEmail,
+      attendee: b.client.email,
+    });
+    expect((await postCalcom(t, body, { signature: null })).status).toBe(401);
+    expect((await postCalcom(t, body, { secret: 'not-the-secret' })).status).toBe(401);
+    const raw = JSON.stringify(body);
+    const signature = signCalcomBody(raw, t.config.calcom.webhookSecret);
+    expect((await postCalcom(t, null, { raw: raw.replace('uid-sig', 'uid-evil'), signature })).status).toBe(401);
+    const [row] = await sql(t, 'select cal_booking_id from consultations where id = ?', [b.id]);
+    expect(row).toEqual({ cal_booking_id: null });
+    expect(await sql(t, "select 1 from processed_webhook_events where provider = 'calcom'")).toEqual([]);
+  });
+
+  it('answers 4xx for malformed JSON, other content types, non-Cal.com bodies and oversized bodies', async () => {
+    expect((await postCalcom(t, null, { raw: '{"triggerEvent": ' })).status).toBe(400);
+    expect((await postCalcom(t, { hello: 'world' })).status).toBe(400);
+    expect((await postCalcom(t, { triggerEvent: 'BOOKING_CREATED' }, { contentType: 'text/plain' })).status).toBe(415);
+    expect((await postCalcom(t, { triggerEvent: 'X', padding: 'x'.repeat(300 * 1024) })).status).toBe(413);
+    const health = await fetch(`${t.url}/healthz`);
+    expect(health.status).toBe(200);
+  });
+
+  it('answers 2xx to triggers it does not handle, and ignores them', async () => {
+    const r = await postCalcom(t, { triggerEvent: 'FORM_SUBMITTED', createdAt: new Date().toISOString(), payload: { formId: 'f' } });
+    expect(r.status).toBe(200);
+    expect(await events('FORM_SUBMITTED')).toEqual([{ status: 'ignored' }]);
+  });
+});
+
+describe('Cal.com webhook: booking lifecycle', () => {
+  it('BOOKING_CREATED links the booking and its video URL; a second delivery changes nothing', async () => {
+    const b = await booked();
+    const body = cal.created({
+      uid: `uid-${b.id}`,
+      consultationId: b.id,
+      start: b.start,
+      minutes: 30,
+      organizer: b.advisorEmail,
+      attendee: b.client.email,
+    });
+    expect(await postCalcom(t, body)).toEqual({ status: 200, json: { received: true, duplicate: false } });
+    const before = await snapshotRows(t, b.id);
+    const c = expectOk(await t.gql(GetConsultationDocument, { id: b.id }, b.client.token)).consultation;
+    expect(c).toMatchObject({ calBookingId: `uid-${b.id}`, videoUrl: `https://app.cal.com/video/uid-${b.id}` });
+    expect(await postCalcom(t, body)).toEqual({ status: 200, json: { received: true, duplicate: true } });
+    expect(await snapshotRows(t, b.id)).toEqual(before);
+  });
+
+  it.each([
+    ['the client, more than 24 h ahead: full refund', 48 * HOUR, 'attendee', 'refunded', 1900, []],
+    [
+      'the client, 24 h or less ahead: no refund, the advisor keeps the earning',
+      20 * HOUR,
+      'attendee',
+      'succeeded',
+      0,
+      [{ kind: 'earning', amount_cents: 1330 }],
+    ],
+    ['the advisor: full refund', 20 * HOUR, 'organizer', 'refunded', 1900, []],
+  ])('BOOKING_CANCELLED by %s, once however often delivered', async (_n, startsIn, who, chargeStatus, refunded, ledger) => {
+    const b = await booked({ startsIn });
+    const uid = `uid-${b.id}`;
+    await postCalcom(
+      t,
+      cal.created({ uid, consultationId: b.id, start: b.start, minutes: 30, organizer: b.advisorEmail, attendee: b.client.email }),
+    );
+    const cancel = cal.cancelled({
+      uid,
+      start: b.start,
+      minutes: 30,
+      organizer: b.advisorEmail,
+      attendee: b.client.email,
+      cancelledBy: who === 'organizer' ? b.advisorEmail : b.client.email,
+    });
+    for (let i = 0; i < 3; i++) expect((await postCalcom(t, cancel)).status).toBe(200);
+    const rows = await snapshotRows(t, b.id);
+    expect(rows.consultation).toMatchObject({ status: 'cancelled' });
+    expect(rows.charge).toMatchObject({ status: chargeStatus, refunded_cents: refunded });
+    expect(rows.refunds).toHaveLength(refunded ? 1 : 0);
+    expect(rows.ledger).toEqual(ledger);
+  });
+
+  it('never resurrects a booking whose cancellation arrived before its creation', async () => {
+    const inOrder = await booked();
+    const outOfOrder = await booked();
+    for (const [b, order] of [
+      [inOrder, ['created', 'cancelled']],
+      [outOfOrder, ['cancelled', 'created']],
+    ] as const) {
+      const uid = `uid-${b.id}`;
+      const bodies = {
+        created: cal.created({
+          uid,
+          consultationId: b.id,
+          start: b.start,
+          minutes: 30,
+          organizer: b.advisorEmail,
+          attendee: b.client.email,
+        }),
+        cancelled: cal.cancelled({
+          uid,
+          start: b.start,
+          minutes: 30,
+          organizer: b.advisorEmail,
+          attendee: b.client.email,
+          cancelledBy: b.client.email,
+        }),
+      };
+      for (const name of order) expect((await postCalcom(t, bodies[name])).status).toBe(200);
+    }
+    const a = await snapshotRows(t, inOrder.id);
+    const z = await snapshotRows(t, outOfOrder.id);
+    expect(z.consultation).toMatchObject({ status: 'cancelled', linked: true });
+    expect(z).toEqual(a);
+  });
+
+  it('BOOKING_RESCHEDULED moves the consultation to the new uid and time with no second payment', async () => {
+    const b = await booked();
+    const intents = t.stripe.paymentIntents.size;
+    const uid = `uid-${b.id}`;
+    await postCalcom(
+      t,
+      cal.created({ uid, consultationId: b.id, start: b.start, minutes: 30, organizer: b.advisorEmail, attendee: b.client.email }),
+    );
+    const newStart = new Date(b.start.getTime() + 24 * HOUR);
+    const body = cal.rescheduled({
+      uid: `${uid}-2`,
+      oldUid: uid,
+      start: newStart,
+      minutes: 30,
+      organizer: b.advisorEmail,
+      attendee: b.client.email,
+    });
+    await postCalcom(t, body);
+    await postCalcom(t, body);
+    const c = expectOk(await t.gql(GetConsultationDocument, { id: b.id }, b.client.token)).consultation;
+    expect(c).toMatchObject({
+      status: 'SCHEDULED',
+      calBookingId: `${uid}-2`,
+      startTime: newStart.toISOString(),
+      paymentStatus: 'SUCCEEDED',
+    });
+    expect(t.stripe.paymentIntents.size).toBe(intents);
+  });
+
+  it('refuses a reschedule onto an overlapping booking: the event is FAILED for admins, and can be retried', async () => {
+    const b = await booked();
+    const other = await t.user();
+    const blockerStart = new Date(b.start.getTime() + 2 * HOUR);
+    const blocker = expectOk(
+      await t.gql(
+        BookConsultationDocument,
+        {
+          input: {
+            advisorId: b.advisor.advisorId,
+            durationMinutes: 60,
+            startTime: blockerStart.toISOString(),
+            paymentMethodId: 'pm_card_visa',
+          },
+        },
+        other.token,
+      ),
+    ).bookConsultation.consultation;
+    const uid = `uid-${b.id}`;
+    await postCalcom(
+      t,
+      cal.created({ uid, consultationId: b.id, start: b.start, minutes: 30, organizer: b.advisorEmail, attendee: b.client.email }),
+    );
+    const r = await postCalcom(
+      t,
+      cal.rescheduled({
+        uid: `${uid}-2`,
+        oldUid: uid,
+        start: new Date(blockerStart.getTime() + 15 * MINUTE),
+        minutes: 30,
+        organizer: b.advisorEmail,
+        attendee: b.client.email,
+      }),
+    );
+    expect(r.status).toBe(200);
+    const c = expectOk(await t.gql(GetConsultationDocument, { id: b.id }, b.client.token)).consultation;
+    expect(c).toMatchObject({ calBookingId: uid, startTime: b.start.toISOString() });
+
+    const failed = expectOk(await t.gql(WebhookEventsDocument, { status: 'FAILED' }, admin.token)).webhookEvents.edges.map((e) => e.node);
+    const event = failed.find((e) => e.eventType === 'BOOKING_RESCHEDULED')!;
+    expect(event.lastError).toMatch(/overlaps/);
+    expect(codeOf(await t.gql(WebhookEventsDocument, {}, b.client.token))).toBe('FORBIDDEN');
+
+    expectOk(await t.gql(CancelConsultationDocument, { id: blocker.id }, other.token));
+    const retried = expectOk(await t.gql(RetryWebhookEventDocument, { id: event.id }, admin.token)).retryWebhookEvent;
+    expect(retried.status).toBe('PROCESSED');
+    const moved = expectOk(await t.gql(GetConsultationDocument, { id: b.id }, b.client.token)).consultation;
+    expect(moved.__typename === 'ClientConsultation' && moved.calBookingId).toBe(`${uid}-2`);
+    expect(codeOf(await t.gql(RetryWebhookEventDocument, { id: event.id }, admin.token))).toBe('CONFLICT');
+  });
+
+  it('MEETING_STARTED and MEETING_ENDED (flat bodies) move to IN_PROGRESS and COMPLETED, in either order', async () => {
+    for (const order of [
+      ['MEETING_STARTED', 'MEETING_ENDED'],
+      ['MEETING_ENDED', 'MEETING_STARTED'],
+    ] as const) {
+      const b = await booked();
+      const uid = `uid-${b.id}`;
+      await postCalcom(
+        t,
+        cal.created({ uid, consultationId: b.id, start: b.start, minutes: 30, organizer: b.advisorEmail, attendee: b.client.email }),
+      );
+      for (const trigger of order) await postCalcom(t, cal.meeting(trigger, { uid, start: b.start, minutes: 30 }));
+      expect(await status(b)).toBe('COMPLETED');
+      expect((await snapshotRows(t, b.id)).ledger).toEqual([{ kind: 'earning', amount_cents: 1330 }]);
+    }
+  });
+
+  it('BOOKING_NO_SHOW_UPDATED marking the client absent makes a started consultation a NO_SHOW', async () => {
+    const b = await booked();
+    const uid = `uid-${b.id}`;
+    await postCalcom(
+      t,
+      cal.created({ uid, consultationId: b.id, start: b.start, minutes: 30, organizer: b.advisorEmail, attendee: b.client.email }),
+    );
+    await postCalcom(t, cal.noShow({ uid, attendee: b.client.email, noShow: true }));
+    expect(await status(b)).toBe('SCHEDULED'); // not before its start
+    await moveConsultation(t, b.id, new Date(Date.now() - 20 * MINUTE));
+    await postCalcom(t, {
+      ...cal.noShow({ uid, attendee: b.client.email, noShow: true }),
+      createdAt: new Date(Date.now() + 1).toISOString(),
+    });
+    expect(await status(b)).toBe('NO_SHOW');
+  });
+
+  it('ends in the same rows whatever order and however often a booking’s events arrive', async () => {
+    const permutations = [
+      [0, 1, 2, 3],
+      [3, 2, 1, 0],
+      [1, 0, 3, 2],
+      [2, 0, 3, 1],
+      [1, 3, 0, 2],
+    ];
+    const results = [];
+    for (const perm of permutations) {
+      const b = await booked();
+      const uid = `uid-${b.id}`;
+      const later = new Date(b.start.getTime() + 4 * HOUR);
+      const bodies = [
+        cal.created({ uid, consultationId: b.id, start: b.start, minutes: 30, organizer: b.advisorEmail, attendee: b.client.email }),
+        cal.rescheduled({ uid: `${uid}-2`, oldUid: uid, start: later, minutes: 30, organizer: b.advisorEmail, attendee: b.client.email }),
+        cal.meeting('MEETING_STARTED', { uid: `${uid}-2`, start: later, minutes: 30 }),
+        cal.meeting('MEETING_ENDED', { uid: `${uid}-2`, start: later, minutes: 30 }),
+      ];
+      for (const i of [...perm, ...perm]) expect((await postCalcom(t, bodies[i])).status).toBe(200);
+      const rows = await snapshotRows(t, b.id);
+      const [c] = await sql<{ cal_booking_id: string; start_time: string }>(
+        t,
+        'select cal_booking_id, start_time from consultations where id = ?',
+        [b.id],
+      );
+      expect({ uid: c!.cal_booking_id, start: new Date(c!.start_time).toISOString() }).toEqual({
+        uid: `${uid}-2`,
+        start: later.toISOString(),
+      });
+      results.push(rows);
+    }
+    for (const r of results.slice(1)) expect(r).toEqual(results[0]);
+    expect(results[0]!.consultation).toMatchObject({ status: 'completed' });
+    expect(results[0]!.ledger).toEqual([{ kind: 'earning', amount_cents: 1330 }]);
+  });
+});
+
+describe('Stripe webhook', () => {
+  const stripeSdk = () =>
+    new Stripe('sk_test_x', { host: '127.0.0.1', port: Number(new URL(t.stripe.url).port), protocol: 'http', maxNetworkRetries: 0 });
+  const intentOf = (id: string) => [...t.stripe.paymentIntents.values()].find((p) => p.metadata.consultation_id === id)!;
+
+  it('payment_intent.succeeded schedules a booking paid in the browser; a redelivery changes nothing', async () => {
+    const b = await booked({ pay: false });
+    expect(await status(b)).toBe('PENDING_PAYMENT');
+    await stripeSdk().paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_visa' });
+    await t.stripe.flushWebhooks();
+    await waitFor(async () => (await status(b)) === 'SCHEDULED', 5000, 'SCHEDULED');
+    const before = await snapshotRows(t, b.id);
+    const event = t.stripe.events.find(
+      (e) => e.type === 'payment_intent.succeeded' && (e.data.object as { id: string }).id === intentOf(b.id).id,
+    )!;
+    const again = await t.stripe.deliver(event);
+    expect(again.status).toBe(200);
+    expect(JSON.parse(again.responseBody!)).toMatchObject({ duplicate: true });
+    expect(await snapshotRows(t, b.id)).toEqual(before);
+  });
+
+  it('payment_intent.payment_failed frees the slot', async () => {
+    const b = await booked({ pay: false });
+    await stripeSdk()
+      .paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_chargeDeclined' })
+      .catch(() => undefined);
+    await t.stripe.flushWebhooks();
+    await waitFor(async () => (await status(b)) === 'CANCELLED', 5000, 'CANCELLED');
+    const [charge] = await sql(t, 'select status from consultation_charges where consultation_id = ?', [b.id]);
+    expect(charge).toEqual({ status: 'failed' });
+  });
+
+  it('records a refund made in the dashboard once, however often charge.refunded arrives', async () => {
+    const b = await booked();
+    t.stripe.refundOutsideApi(intentOf(b.id).id);
+    await t.stripe.flushWebhooks();
+    const event = t.stripe.events.filter((e) => e.type === 'charge.refunded').at(-1)!;
+    await t.stripe.deliver(event);
+    await t.stripe.deliver(event);
+    const rows = await snapshotRows(t, b.id);
+    expect(rows.refunds).toEqual([{ amount_cents: 1900 }]);
+    expect(rows.charge).toMatchObject({ status: 'refunded', refunded_cents: 1900 });
+    expect(rows.consultation).toMatchObject({ status: 'cancelled' });
+    const [src] = await sql(
+      t,
+      'select source from refunds r join consultation_charges cc on cc.id = r.charge_id where cc.consultation_id = ?',
+      [b.id],
+    );
+    expect(src).toEqual({ source: 'stripe_outside' });
+  });
+
+  it('a refund seen before its payment success never leaves a scheduled, paid consultation', async () => {
+    const rows = [];
+    for (const reverse of [false, true]) {
+      t.stripe.autoDeliverWebhooks = false;
+      const b = await booked({ pay: false });
+      const pi = intentOf(b.id).id;
+      await stripeSdk().paymentIntents.confirm(pi, { payment_method: 'pm_card_visa' });
+      t.stripe.refundOutsideApi(pi);
+      t.stripe.autoDeliverWebhooks = true;
+      const mine = t.stripe.events.filter((e) => {
+        const o = e.data.object as { id?: string; payment_intent?: string };
+        return o.id === pi || o.payment_intent === pi;
+      });
+      for (const e of reverse ? [...mine].reverse() : mine) await t.stripe.deliver(e);
+      rows.push(await snapshotRows(t, b.id));
+    }
+    expect(rows[1]).toEqual(rows[0]);
+    expect(rows[0]!.consultation).toMatchObject({ status: 'cancelled' });
+    expect(rows[0]!.charge).toMatchObject({ status: 'refunded', refunded_cents: 1900 });
+  });
+
+  it('a chargeback takes the earning back, a won dispute returns it, in any order, once', async () => {
+    const outcomes: Record<string, unknown> = {};
+    for (const [name, outcome, reverse] of [
+      ['lost', 'lost', false],
+      ['won', 'won', false],
+      ['won, closed event first', 'won', true],
+    ] as const) {
+      const b = await booked();
+      expectOk(await t.gql(CompleteConsultationDocument, { id: b.id }, admin.token));
+      t.stripe.autoDeliverWebhooks = false;
+      const dispute = t.stripe.createDispute(intentOf(b.id).id);
+      t.stripe.closeDispute(dispute.id, outcome);
+      t.stripe.autoDeliverWebhooks = true;
+      const mine = t.stripe.events.filter((e) => (e.data.object as { id?: string }).id === dispute.id);
+      for (const e of reverse ? [...mine].reverse() : mine) {
+        await t.stripe.deliver(e);
+        await t.stripe.deliver(e);
+      }
+      outcomes[name] = (await snapshotRows(t, b.id)).ledger;
+    }
+    expect(outcomes.lost).toEqual([
+      { kind: 'chargeback', amount_cents: -1330 },
+      { kind: 'earning', amount_cents: 1330 },
+    ]);
+    const won = [
+      { kind: 'chargeback', amount_cents: -1330 },
+      { kind: 'chargeback_won', amount_cents: 1330 },
+      { kind: 'earning', amount_cents: 1330 },
+    ];
+    expect(outcomes.won).toEqual(won);
+    expect(outcomes['won, closed event first']).toEqual(won);
+  });
+
+  it('refuses forged, stale and tampered deliveries with 400 and no effect', async () => {
+    const b = await booked({ pay: false });
+    t.stripe.autoDeliverWebhooks = false;
+    await stripeSdk().paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_visa' });
+    t.stripe.autoDeliverWebhooks = true;
+    // The booking's own confirmation path is not involved: only the webhook could schedule it.
+    const event = t.stripe.events.filter((e) => e.type === 'payment_intent.succeeded').at(-1)!;
+    const forged = await t.stripe.deliver(event, { secret: 'whsec_wrong' });
+    const stale = await t.stripe.deliver(event, { timestamp: Math.floor(Date.now() / 1000) - 600 });
+    const tampered = await t.stripe.deliver(
+      { ...event, id: 'evt_tampered' },
+      { signature: t.stripe.signPayload(JSON.stringify(event, null, 2)) },
+    );
+    const missing = await fetch(`${t.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
+    expect([forged.status, stale.status, tampered.status, missing.status]).toEqual([400, 400, 400, 400]);
+    expect(await status(b)).toBe('PENDING_PAYMENT');
+    expect(await sql(t, 'select 1 from processed_webhook_events where event_id = ?', [event.id])).toEqual([]);
+    const good = await t.stripe.deliver(event);
+    expect(good.status).toBe(200);
+    expect(await status(b)).toBe('SCHEDULED');
+  });
+
+  it('answers 2xx to event types it does not handle', async () => {
+    const event = {
+      id: 'evt_unhandled_1',
+      object: 'event',
+      type: 'customer.created',
+      created: 1,
+      api_version: '2024-06-20',
+      livemode: false,
+      data: { object: { id: 'cus_1' } },
+    };
+    const r = await t.stripe.deliver(event as never);
+    expect(r.status).toBe(200);
+    expect(await events('customer.created')).toEqual([{ status: 'ignored' }]);
+  });
+});
