@@ -15,9 +15,8 @@ import {
   toPublicAdvisor,
   toStatusChangeView,
 } from './advisor.types';
-import type { Advisor } from './advisor.entity';
 
-const mapConnection = <T>(c: ConnectionShape<Advisor>, map: (a: Advisor) => T) => ({
+const mapConnection = <R, T>(c: ConnectionShape<R>, map: (a: R) => T) => ({
   pageInfo: c.pageInfo,
   edges: c.edges.map((e) => ({ cursor: e.cursor, node: map(e.node) })),
 });

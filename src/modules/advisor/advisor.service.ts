@@ -13,6 +13,25 @@ import type { NotificationService } from '../notifications/notification.service'
 const clean = (list: string[] | undefined): string[] | undefined =>
   list === undefined ? undefined : [...new Set(list.map((s) => s.trim().toLowerCase()).filter(Boolean))];
 
+/** The columns of an advisor anyone may see (toPublicAdvisor reads nothing else). */
+const PUBLIC_COLUMNS = [
+  'id',
+  'displayName',
+  'bio',
+  'avatarUrl',
+  'skills',
+  'specialties',
+  'languages',
+  'countryCode',
+  'calComEventTypeUrl',
+  'rating',
+  'reviewCount',
+  'isAcceptingBookings',
+  'createdAt',
+] as const satisfies readonly (keyof Advisor)[];
+
+export type PublicAdvisorRow = Pick<Advisor, (typeof PUBLIC_COLUMNS)[number]>;
+
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export class AdvisorService {
@@ -142,7 +161,7 @@ export class AdvisorService {
     filter: AdvisorFilter | undefined,
     first: number | undefined,
     after: string | undefined,
-  ): Promise<ConnectionShape<Advisor>> {
+  ): Promise<ConnectionShape<PublicAdvisorRow>> {
     const size = pageSize(first);
     const and: FilterQuery<Advisor>[] = [{ approvalStatus: ApprovalStatus.APPROVED }];
     const skills = clean(filter?.skills);
@@ -168,11 +187,15 @@ export class AdvisorService {
         $or: [{ rating: { $lt: rating } }, { rating, reviewCount: { $lt: reviewCount } }, { rating, reviewCount, id: { $gt: id } }],
       });
     }
-    const rows = await ctx.em.find(
-      Advisor,
-      { $and: and },
-      { orderBy: { rating: 'desc', reviewCount: 'desc', id: 'asc' }, limit: size + 1 },
-    );
+    // Plain rows, not managed entities: the public search is the hottest read and only maps
+    // columns to a view, so hydrating entities (and their references) would be pure cost.
+    const rows = await ctx.em
+      .createQueryBuilder(Advisor, 'a')
+      .select(PUBLIC_COLUMNS)
+      .where({ $and: and })
+      .orderBy({ rating: 'desc', reviewCount: 'desc', id: 'asc' })
+      .limit(size + 1)
+      .execute<PublicAdvisorRow[]>('all');
     return toConnection(
       rows,
       size,

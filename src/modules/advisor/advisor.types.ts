@@ -11,6 +11,23 @@ registerEnumType(ApprovalStatus, { name: 'ApprovalStatus', description: 'Where a
 const URL_OPTS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 const LANGUAGE = /^[a-z]{2,3}(-[A-Z]{2})?$/;
 
+type PublicAdvisorFields = Pick<
+  Advisor,
+  | 'id'
+  | 'displayName'
+  | 'bio'
+  | 'avatarUrl'
+  | 'skills'
+  | 'specialties'
+  | 'languages'
+  | 'countryCode'
+  | 'calComEventTypeUrl'
+  | 'rating'
+  | 'reviewCount'
+  | 'isAcceptingBookings'
+  | 'createdAt'
+>;
+
 /** What anyone may see of an approved advisor: no Stripe ids, no email, no admin notes. */
 @ObjectType('Advisor', { description: 'Public profile of an approved advisor' })
 export class AdvisorPublic {
@@ -29,7 +46,7 @@ export class AdvisorPublic {
   @Field() createdAt!: Date;
 }
 
-export function toPublicAdvisor(a: Advisor): AdvisorPublic {
+export function toPublicAdvisor(a: PublicAdvisorFields): AdvisorPublic {
   return {
     id: a.id,
     displayName: a.displayName,

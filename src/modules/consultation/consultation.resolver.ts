@@ -148,6 +148,26 @@ export class AdminConsultationResolver {
 }
 
 /**
+ * One event object reaches every local subscriber of its topic; its consultation is read once
+ * for all of them (with a fresh EntityManager: a subscription's context lives as long as its
+ * socket), not once per subscriber.
+ */
+const eventLoads = new WeakMap<object, Promise<{ consultation: Consultation; charge: ConsultationCharge | null }>>();
+
+function loadOnce(ctx: Context, event: StatusChangedPayload) {
+  let load = eventLoads.get(event);
+  if (!load) {
+    const em = ctx.services.orm.em.fork();
+    load = (async () => {
+      const consultation = await em.findOneOrFail(Consultation, { id: event.consultationId }, { populate: ['advisor', 'client'] });
+      return { consultation, charge: await em.findOne(ConsultationCharge, { consultation: consultation.id }) };
+    })();
+    eventLoads.set(event, load);
+  }
+  return load;
+}
+
+/**
  * Live status over graphql-ws. Events are routed by topic (one consultation, one user, or all for
  * admins), so an event costs only its own subscribers; each is re-read in the viewer's view.
  */
@@ -171,12 +191,11 @@ export class ConsultationSubscriptionResolver {
     @Ctx() ctx: Context,
     @Arg('consultationId', () => ID, { nullable: true }) _consultationId?: string,
   ): Promise<ConsultationStatusEvent> {
-    // A fresh EntityManager per event: the subscription's context lives as long as the socket.
-    const em = ctx.services.orm.em.fork();
-    const c = await em.findOneOrFail(Consultation, { id: event.consultationId }, { populate: ['advisor', 'client'] });
-    const party = await ctx.services.consultations.partyOf(ctx, c);
+    const viewer = ctx.requireViewer();
+    const { consultation: c, charge } = await loadOnce(ctx, event);
+    // The event says who the parties are, so telling the viewer's view needs no query per subscriber.
+    const party = viewer.isAdmin ? 'admin' : viewer.id === event.clientId ? 'client' : viewer.id === event.advisorUserId ? 'advisor' : null;
     if (!party) throw new Error('event routed to a viewer who is no party to it');
-    const charge = party === 'client' ? await em.findOne(ConsultationCharge, { consultation: c.id }) : null;
     return {
       consultation: toView(c, party, charge),
       previousStatus: event.previousStatus,
