@@ -258,11 +258,7 @@ export class ConsultationService {
       charge.status = ChargeStatus.FAILED;
       charge.failureMessage = message;
       if (c.status === S.PENDING_PAYMENT) {
-        c.paymentExpiresAt = null;
-        c.cancelledAt = new Date();
-        c.cancelledBy = ActorKind.STRIPE;
-        c.cancellationReason = `Payment failed: ${message}`;
-        await this.transition(em, c, S.CANCELLED, { kind: ActorKind.STRIPE, userId: null }, `Payment failed: ${message}`);
+        await this.cancelInTransaction(em, c, { kind: ActorKind.STRIPE, userId: null }, `Payment failed: ${message}`);
       }
     });
   }
@@ -291,11 +287,7 @@ export class ConsultationService {
       if (c.status !== S.PENDING_PAYMENT) return;
       const charge = await em.findOne(ConsultationCharge, { consultation: consultationId });
       if (charge && charge.status === ChargeStatus.PENDING) charge.status = ChargeStatus.CANCELED;
-      c.paymentExpiresAt = null;
-      c.cancelledAt = new Date();
-      c.cancelledBy = actor.kind;
-      c.cancellationReason = reason;
-      await this.transition(em, c, S.CANCELLED, actor, reason);
+      await this.cancelInTransaction(em, c, actor, reason);
     });
   }
 
@@ -336,12 +328,8 @@ export class ConsultationService {
       if (c.status === S.PENDING_PAYMENT) {
         intentToCancel = charge?.stripePaymentIntentId ?? null;
         if (charge && charge.status === ChargeStatus.PENDING) charge.status = ChargeStatus.CANCELED;
-        c.paymentExpiresAt = null;
       }
-      c.cancelledAt = new Date();
-      c.cancelledBy = actor.kind;
-      c.cancellationReason = reason;
-      await this.transition(em, c, S.CANCELLED, actor, reason ?? decision.explanation);
+      await this.cancelInTransaction(em, c, actor, reason, decision.explanation);
       if (decision.refund === 'full') {
         refund = true;
         await this.queueRefund(em, c.id, refundSource ?? this.refundSourceFor(actor), actor.userId, reason ?? decision.explanation);
@@ -417,12 +405,7 @@ export class ConsultationService {
         throw conflict('This consultation has no payment to refund');
       }
       if (charge.refundedCents >= charge.totalAmountCents) throw conflict('This consultation is already refunded in full');
-      if (c.status === S.SCHEDULED) {
-        c.cancelledAt = new Date();
-        c.cancelledBy = ActorKind.ADMIN;
-        c.cancellationReason = reason;
-        await this.transition(em, c, S.CANCELLED, actor, reason ?? 'Refunded by an admin');
-      }
+      if (c.status === S.SCHEDULED) await this.cancelInTransaction(em, c, actor, reason, 'Refunded by an admin');
       await this.queueRefund(em, id, RefundSource.ADMIN, admin.id, reason);
       return c;
     });
@@ -539,10 +522,7 @@ export class ConsultationService {
             userId: null,
           });
           if (ch.status === ChargeStatus.REFUNDED && (c.status === S.SCHEDULED || c.status === S.PENDING_PAYMENT)) {
-            c.cancelledAt = new Date();
-            c.cancelledBy = ActorKind.STRIPE;
-            c.cancellationReason = 'Refunded in Stripe';
-            await this.transition(em, c, S.CANCELLED, { kind: ActorKind.STRIPE, userId: null }, 'Refunded in Stripe');
+            await this.cancelInTransaction(em, c, { kind: ActorKind.STRIPE, userId: null }, 'Refunded in Stripe');
           }
         });
       }
@@ -648,6 +628,21 @@ export class ConsultationService {
   }
 
   // ---------------------------------------------------------------- state machine
+
+  /** The one way to CANCELLED: who, when and why on the row, the transition in the history. */
+  private async cancelInTransaction(
+    em: EntityManager,
+    c: Consultation,
+    actor: Actor,
+    reason: string | null,
+    explanation?: string,
+  ): Promise<void> {
+    c.paymentExpiresAt = null;
+    c.cancelledAt = new Date();
+    c.cancelledBy = actor.kind;
+    c.cancellationReason = reason;
+    await this.transition(em, c, S.CANCELLED, actor, reason ?? explanation ?? null);
+  }
 
   /** The only place a consultation's status changes: checked, recorded, announced at commit. */
   async transition(em: EntityManager, c: Consultation, to: S, actor: Actor, reason: string | null): Promise<void> {
