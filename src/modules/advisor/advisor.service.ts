@@ -191,7 +191,7 @@ export class AdvisorService {
     // columns to a view, so hydrating entities (and their references) would be pure cost.
     const rows = await ctx.em
       .createQueryBuilder(Advisor, 'a')
-      .select(PUBLIC_COLUMNS)
+      .select([...PUBLIC_COLUMNS])
       .where({ $and: and })
       .orderBy({ rating: 'desc', reviewCount: 'desc', id: 'asc' })
       .limit(size + 1)
