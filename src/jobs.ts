@@ -31,6 +31,10 @@ export function taskList(services: Services): TaskList {
       const p = payload as { consultationId: string; source: RefundSource; userId: string | null; reason: string | null };
       await services.consultations.refundRemaining(p.consultationId, p.source, p.userId, p.reason);
     },
+    process_payout: async (payload) => {
+      const { payoutId } = payload as { payoutId: string };
+      await services.payouts.processOne(payoutId, null);
+    },
   };
 }
 

@@ -2,6 +2,8 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConsultationCharge, Refund } from './modules/consultation/charge.entity';
 import { ConsultationStatusChange } from './modules/consultation/consultation.entity';
+import { loadReviewPages, type ReviewPageKey, type ReviewRow } from './modules/review/review.service';
+import type { ConnectionShape } from './graphql/connection';
 import { User } from './modules/user/user.entity';
 
 /** Per-request batch loaders for fields that would otherwise cost one query per row of a list. */
@@ -10,6 +12,8 @@ export interface Loaders {
   chargeByConsultation: DataLoader<string, ConsultationCharge | null>;
   refundsByCharge: DataLoader<string, Refund[]>;
   historyByConsultation: DataLoader<string, ConsultationStatusChange[]>;
+  /** A page of each advisor's reviews; one statement for a whole page of advisors. */
+  reviewsByAdvisor: DataLoader<ReviewPageKey, ConnectionShape<ReviewRow>, string>;
 }
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
@@ -48,6 +52,9 @@ export function createLoaders(em: EntityManager): Loaders {
       );
       const grouped = groupBy(rows, (r) => r.consultation.id);
       return ids.map((id) => grouped.get(id) ?? []);
+    }),
+    reviewsByAdvisor: new DataLoader((keys) => loadReviewPages(em, keys), {
+      cacheKeyFn: (k) => `${k.advisorId}|${k.first}|${k.after ?? ''}`,
     }),
   };
 }

@@ -9,7 +9,10 @@ import {
   ConsultationResolver,
   ConsultationSubscriptionResolver,
 } from './modules/consultation/consultation.resolver';
+import { FinanceResolver } from './modules/finance/finance.resolver';
+import { PayoutResolver } from './modules/payout/payout.resolver';
 import { PricingResolver } from './modules/pricing/pricing.resolver';
+import { AdvisorReviewsResolver, ReviewResolver } from './modules/review/review.resolver';
 import { WebhookResolver } from './modules/webhooks/webhook.resolver';
 
 export const resolvers = [
@@ -19,6 +22,10 @@ export const resolvers = [
   AdminConsultationResolver,
   ConsultationSubscriptionResolver,
   WebhookResolver,
+  ReviewResolver,
+  AdvisorReviewsResolver,
+  FinanceResolver,
+  PayoutResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

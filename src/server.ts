@@ -12,6 +12,7 @@ import { DomainError } from './common/errors';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
 import { operationLimits } from './graphql/limits';
+import { sendFinanceExport } from './modules/finance/finance.export';
 import { webhookRoutes } from './modules/webhooks/webhook.routes';
 import type { Services } from './services';
 
@@ -76,6 +77,11 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
   await fastify.register(webhookRoutes, { services });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
+  // Accounting CSVs (payouts.csv, charges.csv, ledger.csv) for admins, with the same bearer token as GraphQL.
+  fastify.get<{ Params: { file: string }; Querystring: { month?: string } }>('/admin/exports/:file', async (request, reply) => {
+    const ctx = await createContext(services, request.headers.authorization, request.id);
+    return sendFinanceExport(ctx, request.params.file, request.query.month, reply);
+  });
   fastify.get('/readyz', async (_req, reply) => {
     try {
       await services.orm.em.fork().execute('select 1');

@@ -4,9 +4,13 @@ import type { Config } from './config';
 import { AdvisorService } from './modules/advisor/advisor.service';
 import type { EventBus } from './modules/consultation/consultation.events';
 import { ConsultationService } from './modules/consultation/consultation.service';
+import { EarningsService } from './modules/finance/earnings.service';
+import { FinanceService } from './modules/finance/finance.service';
 import { LedgerService } from './modules/ledger/ledger.service';
 import { NotificationService, type EmailTransport } from './modules/notifications/notification.service';
+import { PayoutService } from './modules/payout/payout.service';
 import { PriceList } from './modules/pricing/pricing';
+import { ReviewService } from './modules/review/review.service';
 import { UserService } from './modules/user/user.service';
 import type { PaymentGateway } from './payments/gateway';
 import { CalcomClient } from './modules/webhooks/calcom.client';
@@ -31,6 +35,10 @@ export interface Services {
   consultations: ConsultationService;
   webhooks: WebhookService;
   calcom: CalcomClient;
+  reviews: ReviewService;
+  earnings: EarningsService;
+  payouts: PayoutService;
+  finance: FinanceService;
 }
 
 export function createServices(deps: {
@@ -56,8 +64,9 @@ export function createServices(deps: {
     publisher: deps.events,
     em: () => orm.em.fork(),
   });
+  const payouts = new PayoutService({ config, log, payments, notifications, em: () => orm.em.fork() });
   const webhooks = new WebhookService(() => orm.em.fork(), log.child({ component: 'webhooks' }));
-  webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations, payments, deps.payoutHooks ?? null).handle);
+  webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations, payments, deps.payoutHooks ?? payouts).handle);
   webhooks.register(WebhookProvider.CALCOM, new CalcomHandler(consultations, webhooks, () => orm.em.fork()).handle);
   return {
     config,
@@ -73,5 +82,9 @@ export function createServices(deps: {
     consultations,
     webhooks,
     calcom: new CalcomClient(config.calcom.apiBase, config.calcom.apiKey),
+    reviews: new ReviewService(),
+    earnings: new EarningsService(),
+    payouts,
+    finance: new FinanceService(),
   };
 }

@@ -197,14 +197,14 @@ export class PaymentGateway {
   // ---------------------------------------------------------------- Connect: accounts and transfers
 
   /** An Express account for an advisor; the key makes a double click create one account, not two. */
-  async createExpressAccount(input: { advisorId: string; email: string; country: string | null }): Promise<ConnectAccountState> {
+  async createExpressAccount(input: { advisorId: string; email: string }): Promise<ConnectAccountState> {
+    // No country: Stripe's onboarding asks for it, and a wrong guess could not be changed later.
     const params: Stripe.AccountCreateParams = {
       type: 'express',
       email: input.email,
       capabilities: { transfers: { requested: true } },
       metadata: { advisor_id: input.advisorId },
     };
-    if (input.country) params.country = input.country;
     const account = await this.stripe.accounts.create(params, { idempotencyKey: `advisor:${input.advisorId}:connect-account` });
     return toAccountState(account);
   }

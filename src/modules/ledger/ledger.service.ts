@@ -29,6 +29,17 @@ import type { Consultation } from '../consultation/consultation.entity';
  * charge is disputed. A dispute won gives the share back: CHARGEBACK_WON of plus the EARNING. A
  * dispute won whose chargeback was never recorded (events out of order) writes both, so the rows
  * are the same whatever order Stripe's events arrive in.
+ *
+ * MANUAL entries are admins' corrections (EarningsService.createAdjustment: who in created_by,
+ * why on the first line of notes), and the re-credit of a payout transfer Stripe reversed
+ * (PayoutService.onTransferReversed: plus the amount reversed, keyed by the transfer, so the
+ * money is owed again and paid in the next payout while the reversed payout keeps its entries).
+ *
+ * PAYOUTS (payout.service.ts) sum entries, never consultations: the payout for a month is every
+ * entry accrued before the next month's first instant that is in no payout yet, and points
+ * `payout_id` at exactly those in the statement that creates it. A sum of zero or less makes no
+ * payout and the entries roll forward; an entry accrued in a month already paid out rolls into
+ * the next payout. So every entry is paid in exactly one payout.
  */
 export class LedgerService {
   async accrueEarning(em: EntityManager, consultation: Consultation, charge: ConsultationCharge | null): Promise<boolean> {

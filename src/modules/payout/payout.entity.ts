@@ -45,6 +45,15 @@ export class AdvisorPayout {
   @Property({ type: 'int', default: 0 })
   attempts = 0;
 
+  /**
+   * The Idempotency-Key of the transfer this payout sends. It stays the same across retries after
+   * an answer that may hide a transfer (timeout, network error, 5xx), so Stripe replays the one
+   * transfer instead of making a second; it is replaced only after Stripe refused the transfer
+   * outright (4xx), because Stripe would otherwise replay that refusal forever.
+   */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  transferIdempotencyKey: string | null = null;
+
   @Property({ type: 'timestamptz', nullable: true })
   processedAt: Date | null = null;
 

@@ -1,0 +1,58 @@
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Access } from '../../auth/auth-checker';
+import type { Context } from '../../context';
+import { PayoutStatus } from './payout.entity';
+import { GeneratePayoutsResult, PayoutConnection, PayoutView, StripeConnectOnboarding, toPayoutView } from './payout.types';
+
+@Resolver()
+export class PayoutResolver {
+  @Authorized(Access.ADMIN)
+  @Mutation(() => GeneratePayoutsResult, {
+    description: 'One payout per advisor with a positive unpaid balance up to the end of a finished month (YYYY-MM); safe to run again',
+  })
+  async generatePayouts(@Ctx() ctx: Context, @Arg('month') month: string): Promise<GeneratePayoutsResult> {
+    const r = await ctx.services.payouts.generate(ctx, month);
+    return { month: r.month.key, createdCount: r.createdIds.length, payouts: r.payouts.map(toPayoutView) };
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => PayoutView, { description: 'Send one payout through Stripe Connect; a retry or a double click never pays twice' })
+  async processPayout(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<PayoutView> {
+    return toPayoutView(await ctx.services.payouts.process(ctx, id));
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => [PayoutView], {
+    description: "Send every pending, failed or held payout of a month (YYYY-MM); returns the month's payouts",
+  })
+  async processPayouts(@Ctx() ctx: Context, @Arg('month') month: string): Promise<PayoutView[]> {
+    return (await ctx.services.payouts.processMonth(ctx, month)).map(toPayoutView);
+  }
+
+  @Authorized(Access.ADMIN)
+  @Query(() => PayoutConnection, { description: 'Payouts, newest month first (admins)' })
+  async adminPayouts(
+    @Ctx() ctx: Context,
+    @Arg('month', () => String, { nullable: true }) month?: string,
+    @Arg('status', () => PayoutStatus, { nullable: true }) status?: PayoutStatus,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const c = await ctx.services.payouts.list(ctx, { month, status }, first, after);
+    return { pageInfo: c.pageInfo, edges: c.edges.map((e) => ({ cursor: e.cursor, node: toPayoutView(e.node) })) };
+  }
+
+  @Authorized(Access.ADMIN)
+  @Query(() => PayoutView, { description: 'One payout (admins)' })
+  async adminPayout(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<PayoutView> {
+    return toPayoutView(await ctx.services.payouts.get(ctx, id));
+  }
+
+  @Authorized(Access.ADVISOR)
+  @Mutation(() => StripeConnectOnboarding, {
+    description: 'Creates your Stripe Express account if you have none and returns a link to finish onboarding there',
+  })
+  async startStripeConnectOnboarding(@Ctx() ctx: Context): Promise<StripeConnectOnboarding> {
+    return ctx.services.payouts.startOnboarding(ctx);
+  }
+}

@@ -1,0 +1,454 @@
+import { LockMode, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Config } from '../../config';
+import { badInput, notFound } from '../../common/errors';
+import { assertUuid } from '../../common/ids';
+import type { Context } from '../../context';
+import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
+import { isAmbiguousStripeError, type PaymentGateway, type TransferResult } from '../../payments/gateway';
+import { Advisor } from '../advisor/advisor.entity';
+import { monthFromFirstDay, parseMonth, type Month } from '../finance/month';
+import { formatCents, type NotificationService } from '../notifications/notification.service';
+import { User } from '../user/user.entity';
+import { AdvisorPayout, PayoutStatus as P } from './payout.entity';
+import { assertPayoutTransition, PROCESSABLE_STATUSES } from './payout.state';
+
+/**
+ * A payout left PROCESSING this long was abandoned mid-call (the process died): it may be sent
+ * again, and its unchanged Idempotency-Key makes Stripe replay the first transfer, not repeat it.
+ * Far longer than the SDK's own timeout and retries, so a live call is never raced.
+ */
+export const STALE_PROCESSING_MS = 10 * 60_000;
+
+export interface GenerateResult {
+  month: Month;
+  createdIds: string[];
+  payouts: AdvisorPayout[];
+}
+
+export interface OnboardingLink {
+  url: string;
+  expiresAt: Date;
+  detailsSubmitted: boolean;
+  payoutsEnabled: boolean;
+}
+
+interface TransferOrder {
+  payoutId: string;
+  advisorId: string;
+  destination: string;
+  amountCents: number;
+  currency: string;
+  month: Month;
+  idempotencyKey: string;
+}
+
+/**
+ * Monthly payouts: generating them from the ledger, sending them through Stripe Connect, and the
+ * Connect account they go to.
+ *
+ * Money rules (with THE EARNINGS RULE in ledger.service.ts):
+ * - A payout for month M is the sum of every ledger entry of the advisor accrued before the first
+ *   instant of M+1 that is in no payout yet; those exact entries point at it, set in the same
+ *   statement that creates it, so every entry is paid in exactly one payout. A sum of zero or less
+ *   makes no payout: the entries stay unpaid and roll into the next month's sum.
+ * - Only finished months are paid out. An entry that arrives later for a month already paid out
+ *   (a consultation completed late, a refund) is unpaid and rolls into the next payout.
+ * - A transfer is sent at most once per payout: the payout is claimed (PROCESSING) in a
+ *   transaction holding its row lock, and the transfer carries an Idempotency-Key derived from the
+ *   payout, unchanged after an ambiguous failure.
+ * - A transfer reversed after it was paid re-credits the reversed amount as a new MANUAL entry,
+ *   so it is paid again in the next payout; the payout and its entries are never edited back.
+ */
+export class PayoutService {
+  constructor(
+    private readonly deps: {
+      config: Config;
+      log: Logger;
+      payments: PaymentGateway;
+      notifications: NotificationService;
+      em: () => EntityManager;
+    },
+  ) {}
+
+  // ---------------------------------------------------------------- generation
+
+  async generate(ctx: Context, monthKey: string): Promise<GenerateResult> {
+    ctx.requireAdmin();
+    const month = parseMonth(monthKey);
+    if (month.end.getTime() > Date.now()) {
+      throw badInput('month', `${month.key} is not over yet; payouts are generated for finished months`);
+    }
+    const createdIds = await this.generateFor(month);
+    const payouts = await ctx.em.find(
+      AdvisorPayout,
+      { payoutMonth: month.firstDay },
+      { populate: ['advisor'], orderBy: { advisor: { displayName: 'asc' }, id: 'asc' } },
+    );
+    return { month, createdIds, payouts };
+  }
+
+  /**
+   * One payout per advisor with a positive unpaid balance up to the month's end and no payout for
+   * the month yet; safe to run again, or twice at once (per-advisor lock, then a re-check).
+   */
+  async generateFor(month: Month): Promise<string[]> {
+    return this.deps.em().transactional(async (em) => {
+      const candidates = await em.execute<{ advisor_id: string }[]>(
+        `select distinct e.advisor_id from ledger_entries e
+         where e.payout_id is null and e.accrued_at < ?
+           and not exists (select 1 from advisor_payouts p where p.advisor_id = e.advisor_id and p.payout_month = ?::date)
+         order by e.advisor_id`,
+        [month.end, month.firstDay],
+      );
+      const created: string[] = [];
+      // Locks are taken in advisor id order, so two concurrent runs queue instead of deadlocking.
+      for (const { advisor_id: advisorId } of candidates) {
+        await em.execute('select pg_advisory_xact_lock(hashtext(?), 2)', [`advisor-payout:${advisorId}`]);
+        // One statement picks and locks the unpaid entries, creates the payout for exactly their
+        // sum, and points exactly those entries at it; an entry written meanwhile is not picked
+        // and waits for the next payout.
+        const [row] = await em.execute<{ payout_id: string | null; total: string; linked: string }[]>(
+          `with picked as (
+             select id, amount_cents from ledger_entries
+             where advisor_id = ? and payout_id is null and accrued_at < ?
+             for update
+           ), total as (
+             select coalesce(sum(amount_cents), 0)::bigint as cents from picked
+           ), payout as (
+             insert into advisor_payouts (id, advisor_id, payout_month, total_cents, currency, status, attempts, created_at, updated_at)
+             select gen_random_uuid(), ?, ?::date, cents, 'USD', 'pending', 0, now(), now() from total where cents > 0
+             on conflict (advisor_id, payout_month) do nothing
+             returning id
+           ), linked as (
+             update ledger_entries e set payout_id = payout.id from payout, picked where e.id = picked.id returning e.id
+           )
+           select (select id from payout) as payout_id, (select cents from total) as total, (select count(*) from linked) as linked`,
+          [advisorId, month.end, advisorId, month.firstDay],
+        );
+        if (row?.payout_id) created.push(row.payout_id);
+      }
+      return created;
+    });
+  }
+
+  // ---------------------------------------------------------------- processing
+
+  async process(ctx: Context, id: string): Promise<AdvisorPayout> {
+    const admin = ctx.requireAdmin();
+    assertUuid(id);
+    return this.processOne(id, admin.id);
+  }
+
+  /** Every payout of the month that is not paid or in flight (or abandoned in flight), one after the other. */
+  async processMonth(ctx: Context, monthKey: string): Promise<AdvisorPayout[]> {
+    const admin = ctx.requireAdmin();
+    const month = parseMonth(monthKey);
+    const em = this.deps.em();
+    const ids = await em.execute<{ id: string }[]>(
+      `select id from advisor_payouts
+       where payout_month = ?::date
+         and (status in ('pending', 'failed', 'on_hold') or (status = 'processing' and updated_at < ?))
+       order by id`,
+      [month.firstDay, new Date(Date.now() - STALE_PROCESSING_MS)],
+    );
+    for (const { id } of ids) {
+      try {
+        await this.processOne(id, admin.id);
+      } catch (err) {
+        // A fault of ours on one payout must not stop the others; it stays retryable.
+        this.deps.log.error({ err, payoutId: id }, 'processing a payout failed');
+      }
+    }
+    return this.deps
+      .em()
+      .find(
+        AdvisorPayout,
+        { payoutMonth: month.firstDay },
+        { populate: ['advisor'], orderBy: { advisor: { displayName: 'asc' }, id: 'asc' } },
+      );
+  }
+
+  /**
+   * Claims the payout (PENDING, FAILED or ON_HOLD -> PROCESSING) under its row lock, sends the
+   * transfer outside any transaction, then records PAID or FAILED. A second caller meanwhile sees
+   * PROCESSING or PAID and sends nothing. Also the `process_payout` job.
+   */
+  async processOne(id: string, actorUserId: string | null): Promise<AdvisorPayout> {
+    await this.refreshAccountIfBlocked(id);
+
+    const claim = await this.deps.em().transactional(async (em) => {
+      const p = await em.findOne(AdvisorPayout, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!p) throw notFound('Payout');
+      const advisor = await em.findOneOrFail(Advisor, { id: p.advisor.id });
+      if (p.status === P.PAID) return { payout: p, order: null };
+      const stale = p.status === P.PROCESSING && Date.now() - p.updatedAt.getTime() > STALE_PROCESSING_MS;
+      if (p.status === P.PROCESSING && !stale) return { payout: p, order: null };
+      if (!stale) {
+        const hold = holdReason(advisor);
+        if (hold) {
+          assertPayoutTransition(p.status, P.ON_HOLD);
+          p.status = P.ON_HOLD;
+          p.statusReason = hold;
+          return { payout: p, order: null };
+        }
+        assertPayoutTransition(p.status, P.PROCESSING);
+        p.status = P.PROCESSING;
+      }
+      p.attempts += 1;
+      p.statusReason = null;
+      p.processedBy = actorUserId ? em.getReference(User, actorUserId) : null;
+      p.transferIdempotencyKey ??= `payout:${p.id}`;
+      // Touched even when nothing else changes, so a stale claim taken over looks fresh again.
+      p.updatedAt = new Date();
+      const order: TransferOrder = {
+        payoutId: p.id,
+        advisorId: advisor.id,
+        destination: advisor.stripeConnectAccountId!,
+        amountCents: p.totalCents,
+        currency: p.currency,
+        month: monthFromFirstDay(p.payoutMonth),
+        idempotencyKey: p.transferIdempotencyKey,
+      };
+      return { payout: p, order };
+    });
+    if (!claim.order) return this.reload(claim.payout.id);
+
+    const order = claim.order;
+    let transfer: TransferResult | null = null;
+    let failure: unknown = null;
+    try {
+      transfer = await this.deps.payments.createTransfer({
+        amountCents: order.amountCents,
+        currency: order.currency,
+        destination: order.destination,
+        transferGroup: `payout:${order.payoutId}`,
+        idempotencyKey: order.idempotencyKey,
+        description: `Advisor payout ${order.month.label}`,
+        // Deterministic, so that a retry sends the very same request under the same key.
+        metadata: { payout_id: order.payoutId, advisor_id: order.advisorId, payout_month: order.month.key },
+      });
+    } catch (err) {
+      failure = err;
+      this.deps.log.warn({ err, payoutId: order.payoutId }, 'payout transfer failed');
+    }
+
+    await this.deps.em().transactional(async (em) => {
+      const p = await em.findOneOrFail(AdvisorPayout, { id: order.payoutId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // Someone took over a stale claim and already recorded the outcome.
+      if (p.status !== P.PROCESSING) return;
+      await em.populate(p, ['advisor.user']);
+      if (transfer) {
+        assertPayoutTransition(p.status, P.PAID);
+        p.status = P.PAID;
+        p.stripeTransferId = transfer.id;
+        p.processedAt = new Date();
+        p.statusReason = null;
+        await this.notifyPaid(em, p);
+      } else {
+        assertPayoutTransition(p.status, P.FAILED);
+        p.status = P.FAILED;
+        const ambiguous = isAmbiguousStripeError(failure);
+        const message = (failure as Error)?.message || 'The transfer failed';
+        p.statusReason = ambiguous ? `${message} (no answer from Stripe; a retry sends the same transfer request)` : message;
+        // Stripe refused outright and would replay that refusal for the same key: the next try is a new request.
+        if (!ambiguous) p.transferIdempotencyKey = `payout:${p.id}:${p.attempts + 1}`;
+      }
+    });
+    return this.reload(order.payoutId);
+  }
+
+  /** An account that looks not ready may be ready by now: account.updated can be late or lost. */
+  private async refreshAccountIfBlocked(payoutId: string): Promise<void> {
+    const em = this.deps.em();
+    const p = await em.findOne(AdvisorPayout, { id: payoutId }, { populate: ['advisor'] });
+    if (!p || !PROCESSABLE_STATUSES.includes(p.status)) return;
+    const accountId = p.advisor.stripeConnectAccountId;
+    if (!accountId || p.advisor.stripePayoutsEnabled) return;
+    try {
+      const state = await this.deps.payments.retrieveAccount(accountId);
+      await this.applyAccountState(accountId, state, false);
+    } catch (err) {
+      this.deps.log.warn({ err, payoutId }, 'could not refresh the Connect account state');
+    }
+  }
+
+  private async notifyPaid(em: EntityManager, p: AdvisorPayout): Promise<void> {
+    const month = monthFromFirstDay(p.payoutMonth);
+    const [row] = await em.execute<{ n: string }[]>(`select count(*) as n from ledger_entries where payout_id = ? and kind = 'earning'`, [
+      p.id,
+    ]);
+    await this.deps.notifications.enqueue(em, {
+      dedupeKey: `payout-processed:${p.id}`,
+      to: p.advisor.user.email,
+      template: 'advisor-payout-processed',
+      subject: 'Monthly payout processed',
+      data: {
+        month: month.label,
+        amountDisplay: formatCents(p.totalCents, p.currency),
+        consultationsCount: Number(row?.n ?? 0),
+        portalUrl: `${this.deps.config.publicAppUrl}/advisor/earnings?month=${month.key}`,
+      },
+    });
+  }
+
+  // ---------------------------------------------------------------- Stripe Connect
+
+  /** Creates the advisor's Express account on first use and returns a fresh onboarding link. */
+  async startOnboarding(ctx: Context): Promise<OnboardingLink> {
+    const viewer = ctx.requireViewer();
+    const advisor = await ctx.requireActiveAdvisor();
+    let accountId = advisor.stripeConnectAccountId;
+    if (!accountId) {
+      // Outside any transaction; the Idempotency-Key (from the advisor id) makes two clicks one account.
+      const account = await this.deps.payments.createExpressAccount({ advisorId: advisor.id, email: viewer.email });
+      const em = this.deps.em();
+      await em.execute(
+        `update advisors set stripe_connect_account_id = ?, updated_at = now() where id = ? and stripe_connect_account_id is null`,
+        [account.id, advisor.id],
+      );
+      const [row] = await em.execute<{ stripe_connect_account_id: string }[]>(
+        'select stripe_connect_account_id from advisors where id = ?',
+        [advisor.id],
+      );
+      accountId = row!.stripe_connect_account_id;
+    }
+    const link = await this.deps.payments.createOnboardingLink({
+      accountId,
+      refreshUrl: this.deps.config.stripe.connectRefreshUrl,
+      returnUrl: this.deps.config.stripe.connectReturnUrl,
+    });
+    const fresh = await this.deps.em().findOneOrFail(Advisor, { id: advisor.id });
+    return { ...link, detailsSubmitted: fresh.stripeDetailsSubmitted, payoutsEnabled: fresh.stripePayoutsEnabled };
+  }
+
+  /**
+   * From the account.updated webhook (with the account as Stripe has it now). When payouts become
+   * possible, the advisor's payouts held for want of them are queued to be sent.
+   */
+  async onAccountUpdated(accountId: string, state: { detailsSubmitted: boolean; payoutsEnabled: boolean }): Promise<void> {
+    await this.applyAccountState(accountId, state, true);
+  }
+
+  private async applyAccountState(
+    accountId: string,
+    state: { detailsSubmitted: boolean; payoutsEnabled: boolean },
+    releaseHolds: boolean,
+  ): Promise<void> {
+    await this.deps.em().transactional(async (em) => {
+      const [advisor] = await em.execute<{ id: string }[]>(
+        `update advisors set stripe_details_submitted = ?, stripe_payouts_enabled = ?, updated_at = now()
+         where stripe_connect_account_id = ? returning id`,
+        [state.detailsSubmitted, state.payoutsEnabled, accountId],
+      );
+      if (!advisor || !state.payoutsEnabled || !releaseHolds) return;
+      await em.execute(
+        `select graphile_worker.add_job('process_payout', json_build_object('payoutId', id::text),
+           job_key := 'process-payout:' || id::text, max_attempts := 5)
+         from advisor_payouts where advisor_id = ? and status = 'on_hold'`,
+        [advisor.id],
+      );
+    });
+  }
+
+  /**
+   * From the transfer.reversed webhook; `amountReversedCents` is the transfer's total reversed so
+   * far. The payout stays as it was (the money did go out) and the entries stay paid; what came
+   * back is owed to the advisor again, so it becomes an unpaid MANUAL entry of plus that amount,
+   * carried into the next payout. Keyed by the running total, so a redelivery adds nothing and a
+   * second partial reversal adds only its own part.
+   */
+  async onTransferReversed(transferId: string, amountReversedCents: number): Promise<void> {
+    if (!Number.isInteger(amountReversedCents) || amountReversedCents <= 0) return;
+    let payoutId = await this.payoutIdForTransfer(transferId);
+    if (!payoutId) {
+      // The webhook can beat our own record of the transfer: the transfer names its payout.
+      const transfer = await this.deps.payments.retrieveTransfer(transferId);
+      payoutId = transfer.metadata.payout_id ?? null;
+    }
+    if (!payoutId) return; // not one of ours
+    await this.deps.em().transactional(async (em) => {
+      const p = await em.findOne(AdvisorPayout, { id: payoutId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!p) return;
+      const [credited] = await em.execute<{ cents: string }[]>(
+        `select coalesce(sum(amount_cents), 0) as cents from ledger_entries
+         where kind = 'manual' and advisor_id = ? and starts_with(external_ref, ?)`,
+        [p.advisor.id, `transfer-reversal:${transferId}:`],
+      );
+      const delta = amountReversedCents - Number(credited?.cents ?? 0);
+      if (delta <= 0) return;
+      const month = monthFromFirstDay(p.payoutMonth);
+      await em.execute(
+        `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, external_ref, notes, created_at)
+         values (gen_random_uuid(), ?, null, 'manual', ?, now(), ?, ?, now())
+         on conflict (kind, external_ref) where external_ref is not null do nothing`,
+        [
+          p.advisor.id,
+          delta,
+          `transfer-reversal:${transferId}:${amountReversedCents}`,
+          `Transfer reversed\nThe ${month.label} payout transfer ${transferId} was reversed by ${formatCents(delta, p.currency)}; re-credited to the next payout.`,
+        ],
+      );
+      p.statusReason = `Transfer reversed: ${formatCents(amountReversedCents, p.currency)} of it re-credited to the next payout`;
+    });
+  }
+
+  private async payoutIdForTransfer(transferId: string): Promise<string | null> {
+    const rows = await this.deps
+      .em()
+      .execute<{ id: string }[]>('select id from advisor_payouts where stripe_transfer_id = ?', [transferId]);
+    return rows[0]?.id ?? null;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async list(
+    ctx: Context,
+    filter: { month?: string | null; status?: P | null },
+    first?: number,
+    after?: string,
+  ): Promise<ConnectionShape<AdvisorPayout>> {
+    ctx.requireAdmin();
+    const size = pageSize(first);
+    const and: FilterQuery<AdvisorPayout>[] = [];
+    if (filter.month) and.push({ payoutMonth: parseMonth(filter.month).firstDay });
+    if (filter.status) and.push({ status: filter.status });
+    if (after) {
+      const [month, id] = decodeCursor(after, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') as [
+        string,
+        string,
+      ];
+      and.push({ $or: [{ payoutMonth: { $lt: month } }, { payoutMonth: month, id: { $gt: id } }] });
+    }
+    const rows = await ctx.em.find(AdvisorPayout, and.length ? { $and: and } : {}, {
+      populate: ['advisor'],
+      orderBy: { payoutMonth: 'desc', id: 'asc' },
+      limit: size + 1,
+    });
+    return toConnection(
+      rows,
+      size,
+      (p) => [monthFromFirstDay(p.payoutMonth).firstDay, p.id],
+      (p) => p,
+    );
+  }
+
+  async get(ctx: Context, id: string): Promise<AdvisorPayout> {
+    ctx.requireAdmin();
+    assertUuid(id);
+    const p = await ctx.em.findOne(AdvisorPayout, { id }, { populate: ['advisor'] });
+    if (!p) throw notFound('Payout');
+    return p;
+  }
+
+  private reload(id: string): Promise<AdvisorPayout> {
+    return this.deps.em().findOneOrFail(AdvisorPayout, { id }, { populate: ['advisor'] });
+  }
+}
+
+export function holdReason(advisor: Advisor): string | null {
+  if (!advisor.stripeConnectAccountId) return 'The advisor has not set up a Stripe Connect account yet';
+  if (!advisor.stripePayoutsEnabled) return 'Stripe has not enabled payouts on the advisor’s Connect account yet';
+  return null;
+}

@@ -1,0 +1,33 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../context';
+import { AdvisorPublic } from '../advisor/advisor.types';
+import { reviewPageKey } from './review.service';
+import { ReviewConnection, ReviewInput, ReviewView, toReviewView } from './review.types';
+
+@Resolver()
+export class ReviewResolver {
+  @Authorized()
+  @Mutation(() => ReviewView, { description: 'Review a completed consultation you booked, once' })
+  async reviewConsultation(
+    @Ctx() ctx: Context,
+    @Arg('consultationId', () => ID) consultationId: string,
+    @Arg('input') input: ReviewInput,
+  ): Promise<ReviewView> {
+    return toReviewView(await ctx.services.reviews.review(ctx, consultationId, input));
+  }
+}
+
+/** Reviews on the public advisor profile, batched across a page of advisors by the request's loader. */
+@Resolver(() => AdvisorPublic)
+export class AdvisorReviewsResolver {
+  @FieldResolver(() => ReviewConnection, { description: 'Reviews, newest first' })
+  async reviews(
+    @Root() advisor: AdvisorPublic,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const page = await ctx.loaders.reviewsByAdvisor.load(reviewPageKey(advisor.id, first, after));
+    return { pageInfo: page.pageInfo, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toReviewView(e.node) })) };
+  }
+}

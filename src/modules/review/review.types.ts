@@ -1,0 +1,39 @@
+import { IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Connection } from '../../graphql/connection';
+import type { ReviewRow } from './review.service';
+import { MAX_REVIEW_TEXT } from './review.service';
+
+@ObjectType('Review', { description: 'A client review of a completed consultation; the reviewer by first name only' })
+export class ReviewView {
+  @Field(() => ID) id!: string;
+  @Field(() => Int, { description: 'Overall, 1 to 5' }) rating!: number;
+  @Field(() => Int, { nullable: true }) expertiseRating!: number | null;
+  @Field(() => Int, { nullable: true }) communicationRating!: number | null;
+  @Field(() => Int, { nullable: true }) helpfulnessRating!: number | null;
+  @Field(() => String, { nullable: true }) text!: string | null;
+  @Field(() => String, { nullable: true }) reviewerFirstName!: string | null;
+  @Field() createdAt!: Date;
+}
+
+export const toReviewView = (r: ReviewRow): ReviewView => ({
+  id: r.id,
+  rating: r.rating,
+  expertiseRating: r.expertiseRating,
+  communicationRating: r.communicationRating,
+  helpfulnessRating: r.helpfulnessRating,
+  text: r.text,
+  reviewerFirstName: r.reviewerFirstName,
+  createdAt: r.createdAt,
+});
+
+export const ReviewConnection = Connection(ReviewView, 'Review');
+
+@InputType()
+export class ReviewInput {
+  @Field(() => Int, { description: 'Overall, 1 to 5' }) @IsInt() @Min(1) @Max(5) rating!: number;
+  @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(5) expertiseRating?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(5) communicationRating?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(5) helpfulnessRating?: number | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(MAX_REVIEW_TEXT) text?: string | null;
+}
