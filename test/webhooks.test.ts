@@ -434,6 +434,19 @@ describe('Stripe webhook', () => {
     expect(outcomes['won, closed event first']).toEqual(won);
   });
 
+  it('a late cancellation disputed before its earning existed earns once the dispute is won', async () => {
+    const b = await booked({ startsIn: 20 * HOUR });
+    const dispute = t.stripe.createDispute(intentOf(b.id).id);
+    await t.stripe.flushWebhooks();
+    expectOk(await t.gql(CancelConsultationDocument, { id: b.id }, b.client.token));
+    expect((await snapshotRows(t, b.id)).ledger).toEqual([]);
+    t.stripe.closeDispute(dispute.id, 'won');
+    await t.stripe.flushWebhooks();
+    const rows = await snapshotRows(t, b.id);
+    expect(rows.ledger).toEqual([{ kind: 'earning', amount_cents: 1330 }]);
+    expect(rows.charge).toMatchObject({ status: 'succeeded', refunded_cents: 0, dispute_status: 'won' });
+  });
+
   it('refuses forged, stale and tampered deliveries with 400 and no effect', async () => {
     const b = await booked({ pay: false });
     t.stripe.autoDeliverWebhooks = false;

@@ -1222,6 +1222,11 @@ export class StripeSimulator {
     } else {
       throw invalidRequest('One of the following params should be provided for this request: payment_intent or charge.');
     }
+    // Like Stripe: a charge under dispute cannot also be refunded (the dispute returns the money).
+    const openDispute = [...this.disputes.values()].some((d) => d.charge === charge.id && d.status !== 'won');
+    if (charge.disputed && openDispute) {
+      throw invalidRequest(`Charge ${charge.id} has been charged back; cannot issue a refund.`, { code: 'charge_disputed' });
+    }
     return this.createRefund({ charge, amount, reason: reason ?? null, metadata });
   }
 

@@ -329,7 +329,7 @@ export class ConsultationService {
         intentToCancel = charge?.stripePaymentIntentId ?? null;
         if (charge && charge.status === ChargeStatus.PENDING) charge.status = ChargeStatus.CANCELED;
       }
-      await this.cancelInTransaction(em, c, actor, reason, decision.explanation);
+      await this.cancelInTransaction(em, c, actor, reason, decision.explanation, opts.at);
       if (decision.refund === 'full') {
         refund = true;
         await this.queueRefund(em, c.id, refundSource ?? this.refundSourceFor(actor), actor.userId, reason ?? decision.explanation);
@@ -551,8 +551,16 @@ export class ConsultationService {
       charge.disputeStatus = outcome;
       if (outcome === 'won') {
         await this.deps.ledger.reverseChargeback(em, c, dispute.id);
-        // An earning held back while the dispute was open becomes payable now.
-        if (c.status === S.COMPLETED || c.status === S.NO_SHOW) await this.deps.ledger.accrueEarning(em, c, charge);
+        // An earning held back while the dispute was open becomes payable now: after the
+        // consultation took place, or after a late client cancellation (which keeps the charge).
+        const lateCancellation =
+          c.status === S.CANCELLED &&
+          c.cancelledBy === ActorKind.CLIENT &&
+          !!c.cancelledAt &&
+          decideCancellationRefund({ actor: ActorKind.CLIENT, paid: true, startTime: c.startTime, now: c.cancelledAt }).refund === 'none';
+        if (c.status === S.COMPLETED || c.status === S.NO_SHOW || lateCancellation) {
+          await this.deps.ledger.accrueEarning(em, c, charge);
+        }
       } else {
         await this.deps.ledger.recordChargeback(em, c, dispute.id);
       }
@@ -636,9 +644,10 @@ export class ConsultationService {
     actor: Actor,
     reason: string | null,
     explanation?: string,
+    at?: Date,
   ): Promise<void> {
     c.paymentExpiresAt = null;
-    c.cancelledAt = new Date();
+    c.cancelledAt = at ?? new Date();
     c.cancelledBy = actor.kind;
     c.cancellationReason = reason;
     await this.transition(em, c, S.CANCELLED, actor, reason ?? explanation ?? null);
