@@ -1,10 +1,9 @@
-import type { Runner } from 'graphile-worker';
 import type { MikroORM, Options } from '@mikro-orm/postgresql';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import { openDatabase } from './db/database';
 import { PgPubSub } from './events/pg-pubsub';
-import { startJobs } from './jobs';
+import { startJobs, type Jobs } from './jobs';
 import { LogTransport, type EmailTransport } from './modules/notifications/notification.service';
 import type Stripe from 'stripe';
 import { createStripeClient, PaymentGateway } from './payments/gateway';
@@ -28,7 +27,7 @@ export interface AppOptions {
 export interface App {
   services: Services;
   http: HttpServer;
-  jobs: Runner;
+  jobs: Jobs;
   /** Subscription events over PostgreSQL LISTEN/NOTIFY, shared by every instance on the database. */
   pubsub: PgPubSub;
   /** graphql-ws on the HTTP port (/graphql). */

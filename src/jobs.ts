@@ -1,3 +1,4 @@
+import { Pool } from 'pg';
 import { run, type Runner, type TaskList } from 'graphile-worker';
 import type { Logger as PinoLogger } from 'pino';
 import { Logger as WorkerLogger } from 'graphile-worker';
@@ -45,13 +46,29 @@ function workerLogger(log: PinoLogger): WorkerLogger {
   });
 }
 
-export async function startJobs(services: Services, connectionString: string, extraTasks: TaskList = {}): Promise<Runner> {
-  return run({
-    connectionString,
+export interface Jobs {
+  runner: Runner;
+  stop(): Promise<void>;
+}
+
+export async function startJobs(services: Services, connectionString: string, extraTasks: TaskList = {}): Promise<Jobs> {
+  // Our own pool, so that an idle connection dropped by the server (a restart, a failover) is
+  // logged rather than an unhandled 'error' event, and so that stopping ends it for certain.
+  const pgPool = new Pool({ connectionString, max: 6 });
+  pgPool.on('error', (err) => services.log.warn({ err }, '[jobs] idle database connection lost'));
+  const runner = await run({
+    pgPool,
     concurrency: 4,
     noHandleSignals: true,
     pollInterval: 1000,
     logger: workerLogger(services.log),
     taskList: { ...taskList(services), ...extraTasks },
   });
+  return {
+    runner,
+    async stop() {
+      await runner.stop();
+      await pgPool.end();
+    },
+  };
 }
