@@ -4,11 +4,9 @@ import { ConsultationCharge, Refund } from './modules/consultation/charge.entity
 import { ConsultationStatusChange } from './modules/consultation/consultation.entity';
 import { loadReviewPages, type ReviewPageKey, type ReviewRow } from './modules/review/review.service';
 import type { ConnectionShape } from './graphql/connection';
-import { User } from './modules/user/user.entity';
 
 /** Per-request batch loaders for fields that would otherwise cost one query per row of a list. */
 export interface Loaders {
-  userById: DataLoader<string, User | null>;
   chargeByConsultation: DataLoader<string, ConsultationCharge | null>;
   refundsByCharge: DataLoader<string, Refund[]>;
   historyByConsultation: DataLoader<string, ConsultationStatusChange[]>;
@@ -29,11 +27,6 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
 
 export function createLoaders(em: EntityManager): Loaders {
   return {
-    userById: new DataLoader(async (ids) => {
-      const rows = await em.find(User, { id: { $in: [...ids] } });
-      const byId = new Map(rows.map((u) => [u.id, u]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
     chargeByConsultation: new DataLoader(async (ids) => {
       const rows = await em.find(ConsultationCharge, { consultation: { $in: [...ids] } });
       const byId = new Map(rows.map((c) => [c.consultation.id, c]));

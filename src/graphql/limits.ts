@@ -11,7 +11,8 @@ import {
 
 /** Page size assumed for a list argument given as a variable (validation runs before variables are known). */
 export const MAX_PAGE_SIZE = 100;
-const DEFAULT_PAGE = 20;
+/** Page size when `first` is not given. */
+export const DEFAULT_PAGE_SIZE = 20;
 
 interface Measure {
   depth: number;
@@ -93,5 +94,3 @@ export function operationLimits(maxDepth: number, maxCost: number): ValidationRu
     };
   };
 }
-
-export const DEFAULT_PAGE_SIZE = DEFAULT_PAGE;
