@@ -10,7 +10,7 @@ import {
   SetAcceptingBookingsDocument,
 } from './generated/graphql';
 import { codeOf, startTestApp, type TestApp, type TestUser } from './helpers/app';
-import { expectOk, HOUR, inFuture, makeAdvisor, MINUTE, moveConsultation, sql, type AdvisorFixture } from './helpers/fixtures';
+import { expectOk, HOUR, inFuture, makeAdvisor, MINUTE, moveConsultation, sql, waitFor, type AdvisorFixture } from './helpers/fixtures';
 
 let t: TestApp;
 let admin: TestUser;
@@ -410,6 +410,24 @@ describe('who sees what', () => {
     ).myConsultations;
     expect(asAdvisor.edges.map((e) => e.node.__typename)).toEqual(['AdvisorConsultation', 'AdvisorConsultation', 'AdvisorConsultation']);
     expect(codeOf(await t.gql(MyConsultationsDocument, { filter: { as: 'ADVISOR' } }, client.token))).toBe('FORBIDDEN');
+  });
+});
+
+describe('emails', () => {
+  it('confirms a booking to the client and tells the advisor only the client first name', async () => {
+    const { advisor, client } = await setup();
+    const c = await bookOk(client, advisor.advisorId, inFuture(30 * HOUR));
+    const sent = await waitFor(() => {
+      const mine = t.emails.sent.filter((e) => e.to === client.email || e.to === advisor.user.email);
+      return mine.length >= 2 && mine;
+    });
+    const toClient = sent.find((e) => e.to === client.email)!;
+    const toAdvisor = sent.find((e) => e.to === advisor.user.email && e.template === 'advisor-new-booking')!;
+    expect(toClient).toMatchObject({ template: 'consultation-booking-confirmed', data: { pricingDisplay: '$19.00', durationMinutes: 30 } });
+    expect(toAdvisor.data.clientFirstName).toBe('Cleo');
+    const advisorMail = JSON.stringify(toAdvisor);
+    for (const secret of [client.email, client.familyName, client.id]) expect(advisorMail).not.toContain(secret);
+    expect(c.status).toBe('SCHEDULED');
   });
 });
 
