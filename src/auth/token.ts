@@ -1,5 +1,6 @@
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import { unauthenticated } from '../common/errors';
+import { isUuid } from '../common/ids';
 import type { Role } from '../modules/user/user.entity';
 
 export const ROLES: readonly Role[] = ['client', 'advisor', 'admin'];
@@ -12,7 +13,6 @@ export interface Claims {
   roles: Role[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const encoder = new TextEncoder();
 
 /** Verifies an HS256 token and returns its claims; anything wrong is UNAUTHENTICATED. */
@@ -25,7 +25,7 @@ export async function verifyToken(token: string, secret: string): Promise<Claims
     throw unauthenticated('The token is invalid');
   }
   const { sub, email, given_name, family_name, roles } = payload;
-  if (typeof sub !== 'string' || !UUID.test(sub)) throw unauthenticated('The token subject must be a UUID');
+  if (typeof sub !== 'string' || !isUuid(sub)) throw unauthenticated('The token subject must be a UUID');
   if (typeof email !== 'string' || !email.includes('@')) throw unauthenticated('The token has no valid email claim');
   const roleList = Array.isArray(roles) ? roles : [];
   if (!roleList.every((r): r is Role => typeof r === 'string' && (ROLES as string[]).includes(r))) {

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
 import { badInput, conflict, DomainError, forbidden, notFound } from '../../common/errors';
-import { assertUuid } from '../../common/ids';
+import { assertUuid, isUuid } from '../../common/ids';
 import type { Context } from '../../context';
 import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
 import type { PaymentGateway } from '../../payments/gateway';
@@ -584,7 +584,7 @@ export class ConsultationService {
       const c = await em.findOne(Consultation, { calBookingId: uid });
       if (c) return c;
     }
-    if (metadataId && /^[0-9a-f-]{36}$/i.test(metadataId)) return em.findOne(Consultation, { id: metadataId.toLowerCase() });
+    if (metadataId && isUuid(metadataId)) return em.findOne(Consultation, { id: metadataId.toLowerCase() });
     return null;
   }
 
