@@ -3,12 +3,21 @@
  * webhook it sends with `stripe.webhooks.constructEvent`, so the simulator is
  * held to what the SDK and Stripe's signing scheme actually expect.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import Stripe from 'stripe';
 import { PaymentGateway } from '../src/payments/gateway';
-import { parseFormBody, startStripeSimulator, type SimEvent, type StripeSimulator } from '../src/payments/stripe-simulator';
+import {
+  parseFormBody,
+  startStandaloneSimulator,
+  startStripeSimulator,
+  StripeSimulatorControl,
+  type SimEvent,
+  type StripeSimulator,
+} from '../src/payments/stripe-simulator';
 
 const WEBHOOK_SECRET = 'whsec_simulator_test_secret';
 
@@ -21,13 +30,20 @@ interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-async function startWebhookReceiver(secret: string): Promise<WebhookReceiver> {
+/** Verifies what arrives; `failFirst` deliveries are answered 500 first, as a receiver that is down. */
+async function startWebhookReceiver(secret: string, failFirst = 0): Promise<WebhookReceiver> {
   const received: Stripe.Event[] = [];
   const rejected: string[] = [];
+  let toFail = failFirst;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      if (toFail > 0) {
+        toFail -= 1;
+        res.writeHead(500).end('down');
+        return;
+      }
       const rawBody = Buffer.concat(chunks).toString('utf8');
       try {
         received.push(Stripe.webhooks.constructEvent(rawBody, String(req.headers['stripe-signature']), secret));
@@ -746,3 +762,91 @@ describe('webhook delivery controls', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });
+
+describe('in its own process', () => {
+  it('takes its options from arguments and is driven over HTTP: faults, dashboard refunds, disputes, retries', async () => {
+    const down = await startWebhookReceiver(WEBHOOK_SECRET, 2);
+    const standalone = await startStandaloneSimulator(
+      ['--port', '0', '--webhook-url', down.url, '--webhook-secret', WEBHOOK_SECRET, '--webhook-retries', '50,50,50'],
+      {},
+    );
+    try {
+      const control = new StripeSimulatorControl(standalone.url);
+      const client = stripeClient(standalone);
+      const pi = await client.paymentIntents.create({ amount: 800, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      // Answered 500 twice, then delivered on the second retry, as Stripe retries.
+      await waitForCondition(() => down.received.some((e) => objectId(e) === pi.id));
+      expect(standalone.deliveries.filter((d) => d.eventId === standalone.events[0].id).map((d) => d.status)).toEqual([500, 500, 200]);
+
+      await control.failNextRequests('/v1/refunds', 1, { status: 500, type: 'api_error', message: 'down' });
+      expect((await rejectionOf(client.refunds.create({ payment_intent: pi.id }))).statusCode).toBe(500);
+      const refund = await control.refundOutsideApi(pi.id, 300);
+      expect(refund).toMatchObject({ object: 'refund', amount: 300, metadata: {} });
+      const dispute = await control.createDispute(pi.id);
+      expect((await control.closeDispute(dispute.id, 'lost')).status).toBe('lost');
+      await control.flushWebhooks();
+      expect(await control.state()).toMatchObject({
+        apiVersion: '2026-10-28.endive',
+        webhookUrl: down.url,
+        counts: { paymentIntents: 1, refunds: 1, disputes: 1 },
+        pendingWebhooks: 0,
+      });
+
+      // While nobody listens, events wait; redelivery sends them once someone does.
+      await control.setWebhookTarget({ url: 'http://127.0.0.1:1/webhooks/stripe', secret: WEBHOOK_SECRET });
+      await control.refundOutsideApi(pi.id, 100);
+      await control.flushWebhooks();
+      expect((await control.state()).pendingWebhooks).toBe(1);
+      await control.setWebhookTarget({ url: down.url, secret: WEBHOOK_SECRET });
+      expect(await control.redeliverPendingWebhooks()).toBe(1);
+      expect((await control.state()).pendingWebhooks).toBe(0);
+      await expect(control.closeDispute('dp_missing', 'won')).rejects.toThrow(/Unknown dispute/);
+    } finally {
+      await standalone.close();
+      await down.close();
+    }
+  });
+
+  it('runs from scripts/stripe-simulator.ts, prints its URL, delivers signed webhooks and stops on SIGTERM', async () => {
+    const up = await startWebhookReceiver(WEBHOOK_SECRET);
+    const child = spawn(
+      process.execPath,
+      [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'scripts/stripe-simulator.ts', '--port', '0', '--webhook-url', up.url],
+      {
+        cwd: path.resolve(__dirname, '..'),
+        env: { ...process.env, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /Stripe simulator listening at (\S+)\n/.exec(out);
+          if (match) resolve(match[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+      });
+      const port = Number(new URL(url).port);
+      const client = new Stripe('sk_test_child', { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 });
+      const pi = await client.paymentIntents.create({ amount: 600, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      await new StripeSimulatorControl(url).flushWebhooks();
+      expect(up.received.map((e) => [e.type, objectId(e)])).toEqual([['payment_intent.succeeded', pi.id]]);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await up.close();
+    }
+  }, 60_000);
+});
+
+async function waitForCondition(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
