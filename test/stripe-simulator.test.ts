@@ -3,11 +3,21 @@
  * webhook it sends with `stripe.webhooks.constructEvent`, so the simulator is
  * held to what the SDK and Stripe's signing scheme actually expect.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import Stripe from 'stripe';
-import { parseFormBody, startStripeSimulator, type SimEvent, type StripeSimulator } from '../src/payments/stripe-simulator';
+import { PaymentGateway } from '../src/payments/gateway';
+import {
+  parseFormBody,
+  startStandaloneSimulator,
+  startStripeSimulator,
+  StripeSimulatorControl,
+  type SimEvent,
+  type StripeSimulator,
+} from '../src/payments/stripe-simulator';
 
 const WEBHOOK_SECRET = 'whsec_simulator_test_secret';
 
@@ -20,13 +30,20 @@ interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-async function startWebhookReceiver(secret: string): Promise<WebhookReceiver> {
+/** Verifies what arrives; `failFirst` deliveries are answered 500 first, as a receiver that is down. */
+async function startWebhookReceiver(secret: string, failFirst = 0): Promise<WebhookReceiver> {
   const received: Stripe.Event[] = [];
   const rejected: string[] = [];
+  let toFail = failFirst;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      if (toFail > 0) {
+        toFail -= 1;
+        res.writeHead(500).end('down');
+        return;
+      }
       const rawBody = Buffer.concat(chunks).toString('utf8');
       try {
         received.push(Stripe.webhooks.constructEvent(rawBody, String(req.headers['stripe-signature']), secret));
@@ -141,7 +158,14 @@ describe('payment intents', () => {
     expect(created.id).toMatch(/^pi_/);
     expect(created.client_secret).toMatch(new RegExp(`^${created.id}_secret_\\w+$`));
 
-    const confirmed = await stripe.paymentIntents.confirm(created.id, { payment_method: 'pm_card_visa' });
+    // Explicit automatic payment methods may redirect, so Stripe wants a return_url to confirm.
+    const noReturn = await rejectionOf(stripe.paymentIntents.confirm(created.id, { payment_method: 'pm_card_visa' }));
+    expect(noReturn).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(noReturn.message).toMatch(/return_url/);
+    const confirmed = await stripe.paymentIntents.confirm(created.id, {
+      payment_method: 'pm_card_visa',
+      return_url: 'https://app.example.com/paid',
+    });
     expect(confirmed.status).toBe('succeeded');
     expect(confirmed.amount_received).toBe(5000);
     expect(confirmed.latest_charge).toMatch(/^ch_/);
@@ -233,6 +257,170 @@ describe('payment intents', () => {
   });
 });
 
+describe('what is left out unless asked for', () => {
+  it('keeps references as ids and expands only the paths asked for', async () => {
+    const pi = await succeededPaymentIntent(2100);
+    expect(pi).not.toHaveProperty('charges');
+    expect(pi.payment_method).toMatch(/^pm_/);
+    expect(pi.payment_method).not.toBe('pm_card_visa');
+    const charge = await stripe.charges.retrieve(pi.latest_charge as string);
+    expect(charge.payment_intent).toBe(pi.id);
+    expect(charge).not.toHaveProperty('refunds');
+    const deep = await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge.payment_intent', 'payment_method'] });
+    expect(deep.latest_charge).toMatchObject({ object: 'charge', payment_intent: { object: 'payment_intent', id: pi.id } });
+    expect(deep.payment_method).toMatchObject({ object: 'payment_method', type: 'card', card: { last4: '4242' } });
+
+    const refund = await stripe.refunds.create({ payment_intent: pi.id, amount: 100 });
+    expect(refund).toMatchObject({ charge: charge.id, payment_intent: pi.id });
+    expect((await stripe.refunds.retrieve(refund.id, { expand: ['charge'] })).charge).toMatchObject({
+      object: 'charge',
+      amount_refunded: 100,
+    });
+
+    const refused = await rejectionOf(stripe.paymentIntents.retrieve(pi.id, { expand: ['customer_details'] }));
+    expect(refused).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(refused.message).toMatch(/cannot be expanded/);
+  });
+
+  it('sends charge.refunded with the charge as Stripe renders it: no refunds list', async () => {
+    const pi = await succeededPaymentIntent(1500);
+    sim.refundOutsideApi(pi.id);
+    const [event] = await webhooksFor(pi.latest_charge as string);
+    expect(event.data.object).not.toHaveProperty('refunds');
+    expect(event.data.previous_attributes).toEqual({ amount_refunded: 0, refunded: false });
+    expect(event).toMatchObject({ object: 'event', api_version: '2026-10-28.endive', livemode: false, pending_webhooks: 1 });
+  });
+});
+
+describe('lists', () => {
+  it('pages newest first with limit, starting_after and ending_before, and filters by created and by parent', async () => {
+    const group = `list-${randomUUID()}`;
+    const made: Stripe.Transfer[] = [];
+    const account = await connectedAccount(true);
+    for (let i = 0; i < 5; i++)
+      made.push(await stripe.transfers.create({ amount: 100 + i, currency: 'usd', destination: account.id, transfer_group: group }));
+    const newestFirst = made.map((t) => t.id).reverse();
+
+    const first = await stripe.transfers.list({ transfer_group: group, limit: 2 });
+    expect(first).toMatchObject({ object: 'list', has_more: true, url: '/v1/transfers' });
+    expect(first.data.map((t) => t.id)).toEqual(newestFirst.slice(0, 2));
+    const second = await stripe.transfers.list({ transfer_group: group, limit: 2, starting_after: first.data[1].id });
+    expect(second.data.map((t) => t.id)).toEqual(newestFirst.slice(2, 4));
+    const back = await stripe.transfers.list({ transfer_group: group, limit: 2, ending_before: second.data[0].id });
+    expect(back.data.map((t) => t.id)).toEqual(newestFirst.slice(0, 2));
+    expect(back.has_more).toBe(false);
+    const all = await stripe.transfers.list({ transfer_group: group, limit: 2 }).autoPagingToArray({ limit: 100 });
+    expect(all.map((t) => t.id)).toEqual(newestFirst);
+
+    const created = made[0].created;
+    expect((await stripe.transfers.list({ transfer_group: group, created: { gte: created, lte: created + 60 } })).data).toHaveLength(5);
+    expect((await stripe.transfers.list({ transfer_group: group, created: { gt: created + 60 } })).data).toHaveLength(0);
+    expect((await stripe.transfers.list({ transfer_group: group, created: { lt: created } })).data).toHaveLength(0);
+    expect((await stripe.transfers.list({ destination: account.id })).data).toHaveLength(5);
+
+    const reversal = await stripe.transfers.createReversal(made[0].id, { amount: 10 });
+    expect((await stripe.transfers.listReversals(made[0].id)).data.map((r) => r.id)).toEqual([reversal.id]);
+    expect(await stripe.transfers.retrieve(made[0].id)).toMatchObject({
+      reversals: { object: 'list', data: [{ id: reversal.id }], has_more: false, url: `/v1/transfers/${made[0].id}/reversals` },
+    });
+  });
+
+  it('defaults to 10, refuses a limit over 100, both cursors at once, unknown parameters, and needs data. to expand', async () => {
+    for (let i = 0; i < 11; i++)
+      await stripe.paymentIntents.create({ amount: 100, currency: 'usd', allowed_payment_method_types: ['card'] });
+    const page = await stripe.paymentIntents.list();
+    expect(page.data).toHaveLength(10);
+    expect(page.has_more).toBe(true);
+    expect(page).not.toHaveProperty('total_count');
+
+    const tooMany = await rejectionOf(stripe.paymentIntents.list({ limit: 101 }));
+    expect(tooMany).toMatchObject({ statusCode: 400, param: 'limit', rawType: 'invalid_request_error' });
+    const both = await rejectionOf(stripe.paymentIntents.list({ starting_after: page.data[0].id, ending_before: page.data[1].id }));
+    expect(both.statusCode).toBe(400);
+    const unknown = await rejectionOf(stripe.paymentIntents.list({ payment_intent: 'pi_1' } as Stripe.PaymentIntentListParams));
+    expect(unknown).toMatchObject({ statusCode: 400, code: 'parameter_unknown', param: 'payment_intent' });
+    const removed = await rejectionOf(
+      stripe.paymentIntents.create({ amount: 100, currency: 'usd', payment_method_types: ['card'] } as Stripe.PaymentIntentCreateParams),
+    );
+    expect(removed).toMatchObject({ statusCode: 400, code: 'payment_method_types_no_longer_supported' });
+    const cursor = await rejectionOf(stripe.paymentIntents.list({ starting_after: 'pi_missing' }));
+    expect(cursor).toMatchObject({ code: 'resource_missing', param: 'starting_after' });
+
+    const flat = await rejectionOf(stripe.paymentIntents.list({ expand: ['latest_charge'] }));
+    expect(flat.message).toMatch(/data\.latest_charge/);
+    const paid = await succeededPaymentIntent(700);
+    const expanded = await stripe.paymentIntents.list({ limit: 1, expand: ['data.latest_charge'] });
+    expect(expanded.data[0]).toMatchObject({ id: paid.id, latest_charge: { object: 'charge', payment_intent: paid.id } });
+  });
+
+  it('lists refunds by PaymentIntent and by charge, and events by type', async () => {
+    const pi = await succeededPaymentIntent(3000);
+    const a = await stripe.refunds.create({ payment_intent: pi.id, amount: 1000 });
+    const b = sim.refundOutsideApi(pi.id, 500);
+    expect((await stripe.refunds.list({ payment_intent: pi.id })).data.map((r) => r.id)).toEqual([b.id, a.id]);
+    expect((await stripe.refunds.list({ charge: pi.latest_charge as string })).data.map((r) => r.id)).toEqual([b.id, a.id]);
+    const events = await stripe.events.list({ type: 'charge.refunded', limit: 2 });
+    expect(events.data.map((e) => (e.data.object as { id: string }).id)).toEqual([pi.latest_charge, pi.latest_charge]);
+    expect(await stripe.events.retrieve(events.data[0].id)).toMatchObject({ id: events.data[0].id, type: 'charge.refunded' });
+  });
+
+  it('gives the gateway every object of a period, page after page', async () => {
+    const gateway = new PaymentGateway(stripe);
+    const from = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await succeededPaymentIntent(400 + i)).id);
+    sim.refundOutsideApi(ids[0]);
+    const period = { from, to: new Date(Date.now() + 1000) };
+    const intents = await gateway.listPaymentIntents(period);
+    expect(intents.map((p) => p.id)).toEqual(expect.arrayContaining(ids));
+    expect(intents.find((p) => p.id === ids[2])).toMatchObject({ status: 'succeeded', amountCents: 402, currency: 'usd' });
+    const charges = await gateway.listCharges(period);
+    expect(charges.find((c) => c.paymentIntentId === ids[0])).toMatchObject({ refunded: true, amountRefundedCents: 400 });
+    const refunds = await gateway.listRefunds({ paymentIntentId: ids[0] });
+    expect(refunds).toEqual([expect.objectContaining({ amountCents: 400, paymentIntentId: ids[0], source: null })]);
+    expect((await gateway.listRefunds(period)).map((r) => r.id)).toContain(refunds[0].id);
+    expect(await gateway.listRefunds({ chargeId: refunds[0].chargeId! })).toHaveLength(1);
+    expect(await gateway.listPaymentIntents({ from: new Date(Date.now() + 3_600_000), to: new Date(Date.now() + 7_200_000) })).toEqual([]);
+  });
+});
+
+describe('errors as Stripe sends them', () => {
+  it('a decline carries type, code, decline_code, doc_url, the charge, the PaymentIntent and the PaymentMethod', async () => {
+    const error = await rejectionOf(
+      stripe.paymentIntents.create({
+        amount: 900,
+        currency: 'usd',
+        payment_method: 'pm_card_chargeDeclinedInsufficientFunds',
+        confirm: true,
+      }),
+    );
+    expect(error).toMatchObject({
+      type: 'StripeCardError',
+      rawType: 'card_error',
+      statusCode: 402,
+      code: 'card_declined',
+      decline_code: 'insufficient_funds',
+      doc_url: 'https://docs.stripe.com/error-codes/card-declined',
+      message: 'Your card has insufficient funds.',
+    });
+    expect(error.charge).toMatch(/^ch_/);
+    expect(error.payment_intent).toMatchObject({
+      object: 'payment_intent',
+      status: 'requires_payment_method',
+      latest_charge: error.charge,
+    });
+    expect(error.payment_method).toMatchObject({ object: 'payment_method', type: 'card' });
+    expect((error.raw as { request_log_url?: string }).request_log_url).toMatch(/^https:\/\/dashboard\.stripe\.com\/test\/logs\/req_/);
+  });
+
+  it('refuses a request at another API version rather than answer it in this one', async () => {
+    const other = stripeClient(sim, { apiVersion: '2024-06-20' as Stripe.LatestApiVersion });
+    const error = await rejectionOf(other.paymentIntents.create({ amount: 100, currency: 'usd' }));
+    expect(error.statusCode).toBe(400);
+    expect(error.message).toMatch(/2026-10-28\.endive/);
+  });
+});
+
 describe('idempotency', () => {
   const params = { amount: 4200, currency: 'usd', metadata: { consultation_id: 'idem' } };
 
@@ -246,6 +434,7 @@ describe('idempotency', () => {
     expect(second.id).toBe(first.id);
     expect(second.lastResponse.headers['idempotent-replayed']).toBe('true');
     expect(first.lastResponse.headers['idempotent-replayed']).toBeUndefined();
+    expect(second.lastResponse.headers['original-request']).toBe(first.lastResponse.requestId);
     expect(sim.paymentIntents.size).toBe(countBefore + 1);
     expect(sim.requestLog.filter((request) => request.idempotencyKey === key)).toHaveLength(2);
   });
@@ -257,6 +446,23 @@ describe('idempotency', () => {
     expect(error).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
     expect(error.statusCode).toBe(400);
     expect(error.rawType).toBe('idempotency_error');
+  });
+
+  it('replays a decline as it was, and saves nothing for a request refused by validation', async () => {
+    const key = `decline-${randomUUID()}`;
+    const declined = { amount: 500, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true };
+    const first = await rejectionOf(stripe.paymentIntents.create(declined, { idempotencyKey: key }));
+    const again = await rejectionOf(stripe.paymentIntents.create(declined, { idempotencyKey: key }));
+    expect(again.payment_intent?.id).toBe(first.payment_intent?.id);
+    expect(again.headers?.['idempotent-replayed']).toBe('true');
+
+    const invalidKey = `invalid-${randomUUID()}`;
+    const invalid = await rejectionOf(
+      stripe.paymentIntents.create({ amount: 500 } as Stripe.PaymentIntentCreateParams, { idempotencyKey: invalidKey }),
+    );
+    expect(invalid).toMatchObject({ code: 'parameter_missing', param: 'currency' });
+    const fixed = await stripe.paymentIntents.create({ amount: 500, currency: 'usd' }, { idempotencyKey: invalidKey });
+    expect(fixed.lastResponse.headers['idempotent-replayed']).toBeUndefined();
   });
 
   it('creates a single object for concurrent requests sharing a key', async () => {
@@ -283,10 +489,15 @@ describe('refunds', () => {
     expect(rest).toMatchObject({ amount: 3000, payment_intent: pi.id, metadata: { why: 'rest' } });
     expect(await stripe.refunds.retrieve(rest.id)).toMatchObject({ id: rest.id, amount: 3000 });
 
+    // Since 2022-11-15 a charge carries its refunds only when asked to; a list reads them.
     const charge = await stripe.charges.retrieve(chargeId);
     expect(charge).toMatchObject({ amount_refunded: 5000, refunded: true });
-    expect(charge.refunds).toMatchObject({ object: 'list' });
-    expect(charge.refunds!.data.map((refund) => refund.id).sort()).toEqual([partial.id, rest.id].sort());
+    expect(charge).not.toHaveProperty('refunds');
+    const expanded = await stripe.charges.retrieve(chargeId, { expand: ['refunds'] });
+    expect(expanded.refunds).toMatchObject({ object: 'list', has_more: false, url: `/v1/charges/${chargeId}/refunds` });
+    expect(expanded.refunds!.data.map((refund) => refund.id)).toEqual([rest.id, partial.id]);
+    const listed = await stripe.refunds.list({ payment_intent: pi.id });
+    expect(listed.data.map((refund) => refund.id)).toEqual([rest.id, partial.id]);
 
     const error = await rejectionOf(stripe.refunds.create({ charge: chargeId, amount: 1 }));
     expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
@@ -551,3 +762,91 @@ describe('webhook delivery controls', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });
+
+describe('in its own process', () => {
+  it('takes its options from arguments and is driven over HTTP: faults, dashboard refunds, disputes, retries', async () => {
+    const down = await startWebhookReceiver(WEBHOOK_SECRET, 2);
+    const standalone = await startStandaloneSimulator(
+      ['--port', '0', '--webhook-url', down.url, '--webhook-secret', WEBHOOK_SECRET, '--webhook-retries', '50,50,50'],
+      {},
+    );
+    try {
+      const control = new StripeSimulatorControl(standalone.url);
+      const client = stripeClient(standalone);
+      const pi = await client.paymentIntents.create({ amount: 800, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      // Answered 500 twice, then delivered on the second retry, as Stripe retries.
+      await waitForCondition(() => down.received.some((e) => objectId(e) === pi.id));
+      expect(standalone.deliveries.filter((d) => d.eventId === standalone.events[0].id).map((d) => d.status)).toEqual([500, 500, 200]);
+
+      await control.failNextRequests('/v1/refunds', 1, { status: 500, type: 'api_error', message: 'down' });
+      expect((await rejectionOf(client.refunds.create({ payment_intent: pi.id }))).statusCode).toBe(500);
+      const refund = await control.refundOutsideApi(pi.id, 300);
+      expect(refund).toMatchObject({ object: 'refund', amount: 300, metadata: {} });
+      const dispute = await control.createDispute(pi.id);
+      expect((await control.closeDispute(dispute.id, 'lost')).status).toBe('lost');
+      await control.flushWebhooks();
+      expect(await control.state()).toMatchObject({
+        apiVersion: '2026-10-28.endive',
+        webhookUrl: down.url,
+        counts: { paymentIntents: 1, refunds: 1, disputes: 1 },
+        pendingWebhooks: 0,
+      });
+
+      // While nobody listens, events wait; redelivery sends them once someone does.
+      await control.setWebhookTarget({ url: 'http://127.0.0.1:1/webhooks/stripe', secret: WEBHOOK_SECRET });
+      await control.refundOutsideApi(pi.id, 100);
+      await control.flushWebhooks();
+      expect((await control.state()).pendingWebhooks).toBe(1);
+      await control.setWebhookTarget({ url: down.url, secret: WEBHOOK_SECRET });
+      expect(await control.redeliverPendingWebhooks()).toBe(1);
+      expect((await control.state()).pendingWebhooks).toBe(0);
+      await expect(control.closeDispute('dp_missing', 'won')).rejects.toThrow(/Unknown dispute/);
+    } finally {
+      await standalone.close();
+      await down.close();
+    }
+  });
+
+  it('runs from scripts/stripe-simulator.ts, prints its URL, delivers signed webhooks and stops on SIGTERM', async () => {
+    const up = await startWebhookReceiver(WEBHOOK_SECRET);
+    const child = spawn(
+      process.execPath,
+      [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'scripts/stripe-simulator.ts', '--port', '0', '--webhook-url', up.url],
+      {
+        cwd: path.resolve(__dirname, '..'),
+        env: { ...process.env, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /Stripe simulator listening at (\S+)\n/.exec(out);
+          if (match) resolve(match[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+      });
+      const port = Number(new URL(url).port);
+      const client = new Stripe('sk_test_child', { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 });
+      const pi = await client.paymentIntents.create({ amount: 600, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      await new StripeSimulatorControl(url).flushWebhooks();
+      expect(up.received.map((e) => [e.type, objectId(e)])).toEqual([['payment_intent.succeeded', pi.id]]);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await up.close();
+    }
+  }, 60_000);
+});
+
+async function waitForCondition(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

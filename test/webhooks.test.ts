@@ -333,11 +333,13 @@ describe('Stripe webhook', () => {
   const stripeSdk = () =>
     new Stripe('sk_test_x', { host: '127.0.0.1', port: Number(new URL(t.stripe.url).port), protocol: 'http', maxNetworkRetries: 0 });
   const intentOf = (id: string) => [...t.stripe.paymentIntents.values()].find((p) => p.metadata.consultation_id === id)!;
+  // Stripe.js confirms in the browser with a return_url: the intent allows redirect-based methods.
+  const RETURN_URL = 'https://app.example.com/payment/return';
 
   it('payment_intent.succeeded schedules a booking paid in the browser; a redelivery changes nothing', async () => {
     const b = await booked({ pay: false });
     expect(await status(b)).toBe('PENDING_PAYMENT');
-    await stripeSdk().paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_visa' });
+    await stripeSdk().paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_visa', return_url: RETURN_URL });
     await t.stripe.flushWebhooks();
     await waitFor(async () => (await status(b)) === 'SCHEDULED', 5000, 'SCHEDULED');
     const before = await snapshotRows(t, b.id);
@@ -353,7 +355,7 @@ describe('Stripe webhook', () => {
   it('payment_intent.payment_failed frees the slot', async () => {
     const b = await booked({ pay: false });
     await stripeSdk()
-      .paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_chargeDeclined' })
+      .paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_chargeDeclined', return_url: RETURN_URL })
       .catch(() => undefined);
     await t.stripe.flushWebhooks();
     await waitFor(async () => (await status(b)) === 'CANCELLED', 5000, 'CANCELLED');
@@ -386,7 +388,7 @@ describe('Stripe webhook', () => {
       t.stripe.autoDeliverWebhooks = false;
       const b = await booked({ pay: false });
       const pi = intentOf(b.id).id;
-      await stripeSdk().paymentIntents.confirm(pi, { payment_method: 'pm_card_visa' });
+      await stripeSdk().paymentIntents.confirm(pi, { payment_method: 'pm_card_visa', return_url: RETURN_URL });
       t.stripe.refundOutsideApi(pi);
       t.stripe.autoDeliverWebhooks = true;
       const mine = t.stripe.events.filter((e) => {
@@ -450,7 +452,7 @@ describe('Stripe webhook', () => {
   it('refuses forged, stale and tampered deliveries with 400 and no effect', async () => {
     const b = await booked({ pay: false });
     t.stripe.autoDeliverWebhooks = false;
-    await stripeSdk().paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_visa' });
+    await stripeSdk().paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_visa', return_url: RETURN_URL });
     t.stripe.autoDeliverWebhooks = true;
     // The booking's own confirmation path is not involved: only the webhook could schedule it.
     const event = t.stripe.events.filter((e) => e.type === 'payment_intent.succeeded').at(-1)!;

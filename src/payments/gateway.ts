@@ -31,6 +31,103 @@ export interface TransferResult {
   metadata: Record<string, string>;
 }
 
+/** Objects created in [from, to), by Stripe's whole-second `created`. */
+export interface Period {
+  from: Date;
+  to: Date;
+}
+
+export interface PaymentIntentRecord {
+  id: string;
+  status: Stripe.PaymentIntent.Status;
+  amountCents: number;
+  amountReceivedCents: number;
+  currency: string;
+  createdAt: Date;
+  latestChargeId: string | null;
+  metadata: Record<string, string>;
+}
+
+export interface ChargeRecord {
+  id: string;
+  paymentIntentId: string | null;
+  status: string;
+  amountCents: number;
+  amountCapturedCents: number;
+  amountRefundedCents: number;
+  refunded: boolean;
+  disputed: boolean;
+  currency: string;
+  createdAt: Date;
+  metadata: Record<string, string>;
+}
+
+export interface RefundRecord extends RefundResult {
+  source: string | null;
+  chargeId: string | null;
+  paymentIntentId: string | null;
+  currency: string;
+  createdAt: Date;
+  reason: string | null;
+  metadata: Record<string, string>;
+}
+
+export interface DisputeRecord {
+  id: string;
+  status: string;
+  amountCents: number;
+  currency: string;
+  chargeId: string;
+  paymentIntentId: string | null;
+  reason: string;
+  createdAt: Date;
+}
+
+export interface TransferRecord extends TransferResult {
+  destination: string | null;
+  currency: string;
+  reversed: boolean;
+  createdAt: Date;
+}
+
+export interface TransferReversalRecord {
+  id: string;
+  transferId: string;
+  amountCents: number;
+  currency: string;
+  createdAt: Date;
+  metadata: Record<string, string>;
+}
+
+const idOf = (v: string | { id: string } | null | undefined): string | null => (typeof v === 'string' ? v : (v?.id ?? null));
+const dateOf = (created: number) => new Date(created * 1000);
+
+/** Stripe's `created` range for a period. */
+function createdIn(period: Period): Stripe.RangeQueryParam {
+  if (!(period.from.getTime() < period.to.getTime())) throw new RangeError('A period must end after it starts');
+  return { gte: Math.floor(period.from.getTime() / 1000), lt: Math.ceil(period.to.getTime() / 1000) };
+}
+
+/** Every item of a list, page after page (100 a page, the most Stripe gives). */
+async function everything<T>(list: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of list) items.push(item);
+  return items;
+}
+
+const toRefundRecord = (r: Stripe.Refund): RefundRecord => ({
+  id: r.id,
+  amountCents: r.amount,
+  status: r.status,
+  source: r.metadata?.source ?? null,
+  chargeId: idOf(r.charge),
+  paymentIntentId: idOf(r.payment_intent),
+  currency: r.currency,
+  createdAt: dateOf(r.created),
+  reason: r.reason ?? null,
+  metadata: r.metadata ?? {},
+});
+
 const toAccountState = (a: Stripe.Account): ConnectAccountState => ({
   id: a.id,
   detailsSubmitted: !!a.details_submitted,
@@ -58,8 +155,16 @@ export function isAmbiguousStripeError(err: unknown): boolean {
   return status === undefined || status >= 500 || status === 409 || status === 429;
 }
 
+/**
+ * The Stripe API version every request is made at, and the one the Stripe webhook endpoint must be
+ * created with (webhook payloads are rendered at the endpoint's version, not the request's). It is
+ * the version the installed `stripe` SDK is typed for; pinning it means an SDK upgrade that moves
+ * the version fails the type check here instead of silently changing the shapes we read.
+ */
+export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
+
 export function createStripeClient(secretKey: string, apiBase: string | undefined): Stripe {
-  const options: Stripe.StripeConfig = { maxNetworkRetries: 2, timeout: 20_000, telemetry: false };
+  const options: Stripe.StripeConfig = { apiVersion: STRIPE_API_VERSION, maxNetworkRetries: 2, timeout: 20_000, telemetry: false };
   if (apiBase) {
     const u = new URL(apiBase);
     options.host = u.hostname;
@@ -145,7 +250,10 @@ export class PaymentGateway {
     }
   }
 
-  /** The PaymentIntent as Stripe has it now, with its charge and the charge's refunds. */
+  /**
+   * The PaymentIntent as Stripe has it now, with its charge and every refund of it. Refunds are
+   * listed, not read off the charge: since 2022-11-15 a Charge carries no `refunds` unless expanded.
+   */
   async paymentState(id: string): Promise<{
     intent: PaymentIntentResult;
     metadata: Record<string, string>;
@@ -153,16 +261,7 @@ export class PaymentGateway {
   }> {
     const pi = await this.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] });
     const ch = typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
-    let refunds: RefundResult[] = [];
-    if (ch) {
-      const full = await this.stripe.charges.retrieve(ch.id);
-      refunds = (full.refunds?.data ?? []).map((r) => ({
-        id: r.id,
-        amountCents: r.amount,
-        status: r.status,
-        source: r.metadata?.source ?? null,
-      }));
-    }
+    const refunds = ch ? await this.listRefunds({ paymentIntentId: id }) : [];
     return {
       intent: toResult(pi),
       metadata: pi.metadata ?? {},
@@ -257,5 +356,85 @@ export class PaymentGateway {
 
   async retrieveTransfer(id: string): Promise<TransferResult> {
     return toTransferResult(await this.stripe.transfers.retrieve(id));
+  }
+
+  // ---------------------------------------------------------------- reading for reconciliation
+
+  async listPaymentIntents(period: Period): Promise<PaymentIntentRecord[]> {
+    const items = await everything(this.stripe.paymentIntents.list({ created: createdIn(period), limit: 100 }));
+    return items.map((pi) => ({
+      id: pi.id,
+      status: pi.status,
+      amountCents: pi.amount,
+      amountReceivedCents: pi.amount_received,
+      currency: pi.currency,
+      createdAt: dateOf(pi.created),
+      latestChargeId: idOf(pi.latest_charge),
+      metadata: pi.metadata ?? {},
+    }));
+  }
+
+  async listCharges(period: Period): Promise<ChargeRecord[]> {
+    const items = await everything(this.stripe.charges.list({ created: createdIn(period), limit: 100 }));
+    return items.map((ch) => ({
+      id: ch.id,
+      paymentIntentId: idOf(ch.payment_intent),
+      status: ch.status,
+      amountCents: ch.amount,
+      amountCapturedCents: ch.amount_captured,
+      amountRefundedCents: ch.amount_refunded,
+      refunded: ch.refunded,
+      disputed: ch.disputed,
+      currency: ch.currency,
+      createdAt: dateOf(ch.created),
+      metadata: ch.metadata ?? {},
+    }));
+  }
+
+  /** Refunds created in a period, or every refund of one PaymentIntent or charge. */
+  async listRefunds(filter: Period | { paymentIntentId: string } | { chargeId: string }): Promise<RefundRecord[]> {
+    const params: Stripe.RefundListParams = { limit: 100 };
+    if ('paymentIntentId' in filter) params.payment_intent = filter.paymentIntentId;
+    else if ('chargeId' in filter) params.charge = filter.chargeId;
+    else params.created = createdIn(filter);
+    return (await everything(this.stripe.refunds.list(params))).map(toRefundRecord);
+  }
+
+  async listDisputes(period: Period): Promise<DisputeRecord[]> {
+    const items = await everything(this.stripe.disputes.list({ created: createdIn(period), limit: 100 }));
+    return items.map((d) => ({
+      id: d.id,
+      status: d.status,
+      amountCents: d.amount,
+      currency: d.currency,
+      chargeId: idOf(d.charge)!,
+      paymentIntentId: idOf(d.payment_intent),
+      reason: d.reason,
+      createdAt: dateOf(d.created),
+    }));
+  }
+
+  async listTransfers(period: Period): Promise<TransferRecord[]> {
+    const items = await everything(this.stripe.transfers.list({ created: createdIn(period), limit: 100 }));
+    return items.map((t) => ({
+      ...toTransferResult(t),
+      destination: idOf(t.destination),
+      currency: t.currency,
+      reversed: t.reversed,
+      createdAt: dateOf(t.created),
+    }));
+  }
+
+  /** Every reversal of one transfer (Stripe lists them per transfer, with no date filter). */
+  async listTransferReversals(transferId: string): Promise<TransferReversalRecord[]> {
+    const items = await everything(this.stripe.transfers.listReversals(transferId, { limit: 100 }));
+    return items.map((r) => ({
+      id: r.id,
+      transferId: idOf(r.transfer)!,
+      amountCents: r.amount,
+      currency: r.currency,
+      createdAt: dateOf(r.created),
+      metadata: r.metadata ?? {},
+    }));
   }
 }
