@@ -6,7 +6,9 @@ import type { Context } from '../../context';
 import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
 
-export type Outcome = 'processed' | 'ignored';
+/** A handler's verdict; an event ignored for a reason an admin should be able to read says why. */
+export type Outcome = 'processed' | 'ignored' | { ignored: string };
+export const ignored = (reason: string): Outcome => ({ ignored: reason });
 export type Handler = (event: WebhookEvent) => Promise<Outcome>;
 
 /** How many times the job queue tries an event before it is left FAILED for an admin. */
@@ -75,7 +77,8 @@ export class WebhookService {
     const handler = this.handlers.get(event.provider);
     try {
       const outcome = handler ? await handler(event) : 'ignored';
-      await this.finish(id, outcome === 'processed' ? WebhookEventStatus.PROCESSED : WebhookEventStatus.IGNORED, null);
+      if (outcome === 'processed') await this.finish(id, WebhookEventStatus.PROCESSED, null);
+      else await this.finish(id, WebhookEventStatus.IGNORED, null, typeof outcome === 'object' ? outcome.ignored : null);
     } catch (err) {
       const permanent = err instanceof DomainError;
       const giveUp = permanent || attempt.attempt >= attempt.maxAttempts;
@@ -85,12 +88,12 @@ export class WebhookService {
     }
   }
 
-  private async finish(id: string, status: WebhookEventStatus, error: string | null): Promise<void> {
+  private async finish(id: string, status: WebhookEventStatus, error: string | null, reason: string | null = null): Promise<void> {
     await this.em().execute(
-      `update processed_webhook_events set status = ?, attempts = attempts + 1, last_error = ?,
+      `update processed_webhook_events set status = ?, attempts = attempts + 1, last_error = ?, ignored_reason = ?,
          processed_at = case when ? in ('processed', 'ignored') then now() else processed_at end
        where id = ?`,
-      [status, error?.slice(0, 2000) ?? null, status, id],
+      [status, error?.slice(0, 2000) ?? null, reason?.slice(0, 2000) ?? null, status, id],
     );
   }
 
