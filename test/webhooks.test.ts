@@ -29,7 +29,8 @@ interface Booked {
   advisorEmail: string;
 }
 
-async function booked(opts: { startsIn?: number; pay?: boolean; minutes?: number } = {}): Promise<Booked> {
+/** `startedAgo` books ahead, as the API requires, then moves the consultation to that long ago. */
+async function booked(opts: { startsIn?: number; pay?: boolean; minutes?: number; startedAgo?: number } = {}): Promise<Booked> {
   const advisor = await makeAdvisor(t, admin);
   const client = await t.user({ givenName: 'Cleo' });
   const start = inFuture(opts.startsIn ?? 48 * HOUR);
@@ -47,7 +48,11 @@ async function booked(opts: { startsIn?: number; pay?: boolean; minutes?: number
       client.token,
     ),
   );
-  return { id: r.bookConsultation.consultation.id, start, advisor, client, advisorEmail: advisor.user.email };
+  const id = r.bookConsultation.consultation.id;
+  if (opts.startedAgo === undefined) return { id, start, advisor, client, advisorEmail: advisor.user.email };
+  const past = inFuture(-opts.startedAgo);
+  await moveConsultation(t, id, past);
+  return { id, start: past, advisor, client, advisorEmail: advisor.user.email };
 }
 
 const status = async (b: Booked) => expectOk(await t.gql(GetConsultationDocument, { id: b.id }, b.client.token)).consultation.status;
@@ -262,7 +267,7 @@ describe('Cal.com webhook: booking lifecycle', () => {
       ['MEETING_STARTED', 'MEETING_ENDED'],
       ['MEETING_ENDED', 'MEETING_STARTED'],
     ] as const) {
-      const b = await booked();
+      const b = await booked({ startedAgo: 40 * MINUTE });
       const uid = `uid-${b.id}`;
       await postCalcom(
         t,
@@ -301,7 +306,8 @@ describe('Cal.com webhook: booking lifecycle', () => {
     ];
     const results = [];
     for (const perm of permutations) {
-      const b = await booked();
+      // Rescheduled to a time that has begun, so that the meeting can have ended.
+      const b = await booked({ startedAgo: 6 * HOUR });
       const uid = `uid-${b.id}`;
       const later = new Date(b.start.getTime() + 4 * HOUR);
       const bodies = [
