@@ -15,6 +15,7 @@ import {
 } from './generated/graphql';
 import { codeOf, startTestApp, type TestApp, type TestUser } from './helpers/app';
 import { expectOk, makeAdvisor, sql, waitFor } from './helpers/fixtures';
+import { waitForWebhooks } from './helpers/webhooks';
 import {
   assertLedgerBalances,
   at,
@@ -434,7 +435,7 @@ describe('payouts', () => {
 
     // Stripe's account.updated webhook records when payouts become possible.
     t.stripe.updateAccount(accounts[0]!.id, { details_submitted: true, payouts_enabled: true });
-    await t.stripe.flushWebhooks();
+    await waitForWebhooks(t);
     await waitFor(
       async () => expectOk(await t.gql(MyAdvisorProfileDocument, {}, advisor.user.token)).myAdvisorProfile?.stripePayoutsEnabled,
     );

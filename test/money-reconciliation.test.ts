@@ -9,6 +9,7 @@ import {
 } from './generated/graphql';
 import { startTestApp, type TestApp, type TestUser } from './helpers/app';
 import { expectOk, makeAdvisor, sql, type AdvisorFixture } from './helpers/fixtures';
+import { waitForWebhooks } from './helpers/webhooks';
 import {
   assertLedgerBalances,
   at,
@@ -175,7 +176,7 @@ it(`accounts for every cent after a random run (seed ${SEED})`, async () => {
       expectOk(await t.gql(CompleteConsultationDocument, { id: c.id }, admin.token));
       c.outcome = 'complete';
     }
-    await t.stripe.flushWebhooks();
+    await waitForWebhooks(t);
 
     // Month end: generate (twice), and pay, with a transfer or two refused by Stripe and retried.
     expectOk(await t.gql(GeneratePayoutsDocument, { month: month.key }, admin.token));
@@ -195,14 +196,14 @@ it(`accounts for every cent after a random run (seed ${SEED})`, async () => {
       const p = r.pick(reversible);
       await happenedAt(t, [p.advisorId], at(month, 28), async () => {
         t.stripe.reverseTransferOutsideApi(p.stripeTransferId!);
-        await t.stripe.flushWebhooks();
+        await waitForWebhooks(t);
         await t.app.services.payouts.onTransferReversed(p.stripeTransferId!, p.totalCents);
       });
       reversedCents += p.totalCents;
       manual.set(p.advisorId, manual.get(p.advisorId)! + p.totalCents);
     }
   }
-  await t.stripe.flushWebhooks();
+  await waitForWebhooks(t);
   expect(model.length).toBeGreaterThanOrEqual(240);
 
   // 1. Each consultation: its charge, its refunds (ours and Stripe's) and its ledger entries.

@@ -10,6 +10,7 @@ import {
 } from './generated/graphql';
 import { startTestApp, type TestApp, type TestUser } from './helpers/app';
 import { expectOk, makeAdvisor, sql, waitFor, type AdvisorFixture } from './helpers/fixtures';
+import { waitForWebhooks } from './helpers/webhooks';
 import {
   assertLedgerBalances,
   at,
@@ -350,7 +351,7 @@ async function run(s: Scenario): Promise<AdvisorFixture> {
       booked.set(step.book, b);
     } else if ('complete' in step) {
       expectOk(await t.gql(CompleteConsultationDocument, { id: booked.get(step.complete)!.id }, admin.token));
-      await t.stripe.flushWebhooks();
+      await waitForWebhooks(t);
     } else if ('refund' in step) {
       await happenedAt(t, [advisor.advisorId], when(step.at), async () =>
         expectOk(await t.gql(RefundConsultationDocument, { id: booked.get(step.refund)!.id, reason: 'Goodwill' }, admin.token)),
@@ -392,7 +393,7 @@ async function run(s: Scenario): Promise<AdvisorFixture> {
       const p = (await payoutIn(advisor.advisorId, step.reverseTransfer))!;
       await happenedAt(t, [advisor.advisorId], when(step.at), async () => {
         const reversal = t.stripe.reverseTransferOutsideApi(p.stripe_transfer_id!);
-        await t.stripe.flushWebhooks();
+        await waitForWebhooks(t);
         // The transfer.reversed webhook calls this too; a second call adds nothing.
         await t.app.services.payouts.onTransferReversed(p.stripe_transfer_id!, reversal.amount);
         await t.app.services.payouts.onTransferReversed(p.stripe_transfer_id!, reversal.amount);

@@ -10,7 +10,7 @@ import {
 import { codeOf, startTestApp, type TestApp, type TestUser } from './helpers/app';
 import { expectOk, HOUR, inFuture, makeAdvisor, MINUTE, moveConsultation, sql, waitFor, type AdvisorFixture } from './helpers/fixtures';
 import { signCalcomBody } from '../src/modules/webhooks/calcom';
-import { cal, postCalcom, snapshotRows } from './helpers/webhooks';
+import { cal, postCalcom, snapshotRows, waitForWebhooks } from './helpers/webhooks';
 
 let t: TestApp;
 let admin: TestUser;
@@ -29,7 +29,8 @@ interface Booked {
   advisorEmail: string;
 }
 
-async function booked(opts: { startsIn?: number; pay?: boolean; minutes?: number } = {}): Promise<Booked> {
+/** `startedAgo` books ahead, as the API requires, then moves the consultation to that long ago. */
+async function booked(opts: { startsIn?: number; pay?: boolean; minutes?: number; startedAgo?: number } = {}): Promise<Booked> {
   const advisor = await makeAdvisor(t, admin);
   const client = await t.user({ givenName: 'Cleo' });
   const start = inFuture(opts.startsIn ?? 48 * HOUR);
@@ -47,7 +48,11 @@ async function booked(opts: { startsIn?: number; pay?: boolean; minutes?: number
       client.token,
     ),
   );
-  return { id: r.bookConsultation.consultation.id, start, advisor, client, advisorEmail: advisor.user.email };
+  const id = r.bookConsultation.consultation.id;
+  if (opts.startedAgo === undefined) return { id, start, advisor, client, advisorEmail: advisor.user.email };
+  const past = inFuture(-opts.startedAgo);
+  await moveConsultation(t, id, past);
+  return { id, start: past, advisor, client, advisorEmail: advisor.user.email };
 }
 
 const status = async (b: Booked) => expectOk(await t.gql(GetConsultationDocument, { id: b.id }, b.client.token)).consultation.status;
@@ -262,7 +267,7 @@ describe('Cal.com webhook: booking lifecycle', () => {
       ['MEETING_STARTED', 'MEETING_ENDED'],
       ['MEETING_ENDED', 'MEETING_STARTED'],
     ] as const) {
-      const b = await booked();
+      const b = await booked({ startedAgo: 40 * MINUTE });
       const uid = `uid-${b.id}`;
       await postCalcom(
         t,
@@ -301,7 +306,8 @@ describe('Cal.com webhook: booking lifecycle', () => {
     ];
     const results = [];
     for (const perm of permutations) {
-      const b = await booked();
+      // Rescheduled to a time that has begun, so that the meeting can have ended.
+      const b = await booked({ startedAgo: 6 * HOUR });
       const uid = `uid-${b.id}`;
       const later = new Date(b.start.getTime() + 4 * HOUR);
       const bodies = [
@@ -340,13 +346,14 @@ describe('Stripe webhook', () => {
     const b = await booked({ pay: false });
     expect(await status(b)).toBe('PENDING_PAYMENT');
     await stripeSdk().paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_visa', return_url: RETURN_URL });
-    await t.stripe.flushWebhooks();
+    await waitForWebhooks(t);
     await waitFor(async () => (await status(b)) === 'SCHEDULED', 5000, 'SCHEDULED');
     const before = await snapshotRows(t, b.id);
     const event = t.stripe.events.find(
       (e) => e.type === 'payment_intent.succeeded' && (e.data.object as { id: string }).id === intentOf(b.id).id,
     )!;
     const again = await t.stripe.deliver(event);
+    await waitForWebhooks(t);
     expect(again.status).toBe(200);
     expect(JSON.parse(again.responseBody!)).toMatchObject({ duplicate: true });
     expect(await snapshotRows(t, b.id)).toEqual(before);
@@ -357,7 +364,7 @@ describe('Stripe webhook', () => {
     await stripeSdk()
       .paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_chargeDeclined', return_url: RETURN_URL })
       .catch(() => undefined);
-    await t.stripe.flushWebhooks();
+    await waitForWebhooks(t);
     await waitFor(async () => (await status(b)) === 'CANCELLED', 5000, 'CANCELLED');
     const [charge] = await sql(t, 'select status from consultation_charges where consultation_id = ?', [b.id]);
     expect(charge).toEqual({ status: 'failed' });
@@ -366,10 +373,11 @@ describe('Stripe webhook', () => {
   it('records a refund made in the dashboard once, however often charge.refunded arrives', async () => {
     const b = await booked();
     t.stripe.refundOutsideApi(intentOf(b.id).id);
-    await t.stripe.flushWebhooks();
+    await waitForWebhooks(t);
     const event = t.stripe.events.filter((e) => e.type === 'charge.refunded').at(-1)!;
     await t.stripe.deliver(event);
     await t.stripe.deliver(event);
+    await waitForWebhooks(t);
     const rows = await snapshotRows(t, b.id);
     expect(rows.refunds).toEqual([{ amount_cents: 1900 }]);
     expect(rows.charge).toMatchObject({ status: 'refunded', refunded_cents: 1900 });
@@ -395,7 +403,10 @@ describe('Stripe webhook', () => {
         const o = e.data.object as { id?: string; payment_intent?: string };
         return o.id === pi || o.payment_intent === pi;
       });
-      for (const e of reverse ? [...mine].reverse() : mine) await t.stripe.deliver(e);
+      for (const e of reverse ? [...mine].reverse() : mine) {
+        await t.stripe.deliver(e);
+        await waitForWebhooks(t); // processed in the order delivered
+      }
       rows.push(await snapshotRows(t, b.id));
     }
     expect(rows[1]).toEqual(rows[0]);
@@ -420,6 +431,7 @@ describe('Stripe webhook', () => {
       for (const e of reverse ? [...mine].reverse() : mine) {
         await t.stripe.deliver(e);
         await t.stripe.deliver(e);
+        await waitForWebhooks(t); // processed in the order delivered
       }
       outcomes[name] = (await snapshotRows(t, b.id)).ledger;
     }
@@ -439,11 +451,11 @@ describe('Stripe webhook', () => {
   it('a late cancellation disputed before its earning existed earns once the dispute is won', async () => {
     const b = await booked({ startsIn: 20 * HOUR });
     const dispute = t.stripe.createDispute(intentOf(b.id).id);
-    await t.stripe.flushWebhooks();
+    await waitForWebhooks(t);
     expectOk(await t.gql(CancelConsultationDocument, { id: b.id }, b.client.token));
     expect((await snapshotRows(t, b.id)).ledger).toEqual([]);
     t.stripe.closeDispute(dispute.id, 'won');
-    await t.stripe.flushWebhooks();
+    await waitForWebhooks(t);
     const rows = await snapshotRows(t, b.id);
     expect(rows.ledger).toEqual([{ kind: 'earning', amount_cents: 1330 }]);
     expect(rows.charge).toMatchObject({ status: 'succeeded', refunded_cents: 0, dispute_status: 'won' });
@@ -472,7 +484,29 @@ describe('Stripe webhook', () => {
     expect(await sql(t, 'select 1 from processed_webhook_events where event_id = ?', [event.id])).toEqual([]);
     const good = await t.stripe.deliver(event);
     expect(good.status).toBe(200);
+    await waitForWebhooks(t);
     expect(await status(b)).toBe('SCHEDULED');
+  });
+
+  it('answers before it re-reads from Stripe: a slow Stripe delays the effect, not the answer', async () => {
+    const b = await booked({ pay: false });
+    t.stripe.autoDeliverWebhooks = false;
+    await stripeSdk().paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_visa' });
+    t.stripe.autoDeliverWebhooks = true;
+    const event = t.stripe.events.filter((e) => e.type === 'payment_intent.succeeded').at(-1)!;
+    // Stripe takes 2.5 s to answer the worker's re-read of the payment.
+    t.stripe.delayNextResponses('/v1/payment_intents', 1, 2500);
+    const started = performance.now();
+    const answer = await t.stripe.deliver(event);
+    const answeredInMs = performance.now() - started;
+    expect(answer.status).toBe(200);
+    expect(answeredInMs).toBeLessThan(1500);
+    expect(await status(b)).toBe('PENDING_PAYMENT');
+    expect(await sql(t, 'select status from processed_webhook_events where event_id = ?', [event.id])).toEqual([{ status: 'received' }]);
+
+    await waitForWebhooks(t);
+    expect(await status(b)).toBe('SCHEDULED');
+    expect(await sql(t, 'select status from processed_webhook_events where event_id = ?', [event.id])).toEqual([{ status: 'processed' }]);
   });
 
   it('answers 2xx to event types it does not handle', async () => {
@@ -487,6 +521,7 @@ describe('Stripe webhook', () => {
     };
     const r = await t.stripe.deliver(event as never);
     expect(r.status).toBe(200);
+    await waitForWebhooks(t);
     expect(await events('customer.created')).toEqual([{ status: 'ignored' }]);
   });
 });

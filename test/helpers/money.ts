@@ -11,6 +11,7 @@ import {
 } from '../generated/graphql';
 import type { TestApp, TestUser } from './app';
 import { expectOk, HOUR, makeAdvisor, moveConsultation, sql, waitFor, type AdvisorFixture } from './fixtures';
+import { waitForWebhooks } from './webhooks';
 
 /** Money helpers shared by the payout, finance and reconciliation tests. */
 
@@ -58,7 +59,7 @@ export async function onboard(t: TestApp, advisor: AdvisorFixture): Promise<stri
   ]);
   const accountId = row!.stripe_connect_account_id;
   t.stripe.updateAccount(accountId, { details_submitted: true, payouts_enabled: true });
-  await t.stripe.flushWebhooks();
+  await waitForWebhooks(t);
   // The account.updated webhook does this too; calling it is harmless and keeps the test independent of it.
   await t.app.services.payouts.onAccountUpdated(accountId, { detailsSubmitted: true, payoutsEnabled: true });
   return accountId;
@@ -109,7 +110,7 @@ export async function consultation(
   if (outcome === 'complete') expectOk(await t.gql(CompleteConsultationDocument, { id }, admin.token));
   if (outcome === 'noShow') expectOk(await t.gql(MarkNoShowDocument, { id }, admin.token));
   if (outcome === 'lateCancel') expectOk(await t.gql(CancelConsultationDocument, { id, reason: 'Too late' }, client.token));
-  await t.stripe.flushWebhooks();
+  await waitForWebhooks(t);
   const pi = [...t.stripe.paymentIntents.values()].find((p) => p.metadata.consultation_id === id)!;
   return { id, minutes, paymentIntentId: pi.id };
 }
@@ -127,13 +128,13 @@ export async function dbNow(t: TestApp): Promise<Date> {
 export async function happenedAt<T>(t: TestApp, advisorIds: string[], when: Date, action: () => Promise<T>): Promise<T> {
   const before = await dbNow(t);
   const result = await action();
-  await t.stripe.flushWebhooks();
+  await waitForWebhooks(t);
   await sql(t, `update ledger_entries set accrued_at = ? where advisor_id in (?) and accrued_at >= ?`, [when, advisorIds, before]);
   return result;
 }
 
 export async function waitForDispute(t: TestApp, consultationId: string, status: string): Promise<void> {
-  await t.stripe.flushWebhooks();
+  await waitForWebhooks(t);
   await waitFor(
     async () => {
       const [r] = await sql<{ dispute_status: string | null }>(

@@ -1,18 +1,42 @@
 import { signCalcomBody } from '../../src/modules/webhooks/calcom';
 import type { TestApp } from './app';
-import { sql } from './fixtures';
+import { sql, waitFor } from './fixtures';
 
+/**
+ * Webhooks are answered before they are processed. Resolves once the Stripe simulator has
+ * delivered everything it queued and the job queue holds no webhook job that is running or due
+ * (a job waiting out its backoff after a failure is not due); fails after `timeoutMs`.
+ */
+export async function waitForWebhooks(t: TestApp, timeoutMs = 10_000): Promise<void> {
+  await t.stripe.flushWebhooks();
+  await waitFor(
+    async () => {
+      const [r] = await sql<{ n: number }>(
+        t,
+        `select count(*)::int as n from graphile_worker.jobs
+         where task_identifier = 'process_webhook_event' and (locked_at is not null or (run_at <= now() and attempts < max_attempts))`,
+      );
+      return r!.n === 0;
+    },
+    timeoutMs,
+    'webhook events to be processed',
+  );
+}
+
+/** POSTs a signed Cal.com event and, unless `wait: false`, waits for its processing. */
 export async function postCalcom(
   t: TestApp,
   body: unknown,
-  opts: { secret?: string; signature?: string | null; contentType?: string; raw?: string } = {},
+  opts: { secret?: string; signature?: string | null; contentType?: string; raw?: string; wait?: boolean } = {},
 ) {
   const raw = opts.raw ?? JSON.stringify(body);
   const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/json' };
   const signature = opts.signature === undefined ? signCalcomBody(raw, opts.secret ?? t.config.calcom.webhookSecret) : opts.signature;
   if (signature !== null) headers['x-cal-signature-256'] = signature;
   const res = await fetch(`${t.url}/webhooks/calcom`, { method: 'POST', headers, body: raw });
-  return { status: res.status, json: (await res.json().catch(() => null)) as { duplicate?: boolean } | null };
+  const json = (await res.json().catch(() => null)) as { duplicate?: boolean } | null;
+  if (opts.wait !== false) await waitForWebhooks(t);
+  return { status: res.status, json };
 }
 
 const attendee = (email: string, name = 'Cleo') => ({ email, name, timeZone: 'Europe/Berlin', language: { locale: 'en' } });

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
 import { badInput, conflict, DomainError, forbidden, notFound } from '../../common/errors';
-import { assertUuid, isUuid } from '../../common/ids';
+import { assertUuid } from '../../common/ids';
 import type { Context } from '../../context';
 import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
 import type { PaymentGateway } from '../../payments/gateway';
@@ -576,30 +576,38 @@ export class ConsultationService {
     return this.consultationIdForIntent(this.deps.em(), paymentIntentId);
   }
 
-  /** Finds our consultation for a Cal.com booking: by its uid, else by the id we put in its metadata. */
-  async findForCalBooking(uids: (string | null | undefined)[], metadataId: string | null | undefined): Promise<Consultation | null> {
+  /**
+   * Finds the consultation a Cal.com booking is linked to, by its uid only: a booking's metadata
+   * can be written by whoever books on Cal.com, so it never decides which consultation an event
+   * acts on (BOOKING_CREATED checks it before linking).
+   */
+  async findForCalBooking(uids: (string | null | undefined)[]): Promise<Consultation | null> {
     const em = this.deps.em();
     for (const uid of uids) {
       if (!uid) continue;
       const c = await em.findOne(Consultation, { calBookingId: uid });
       if (c) return c;
     }
-    if (metadataId && isUuid(metadataId)) return em.findOne(Consultation, { id: metadataId.toLowerCase() });
     return null;
   }
 
-  /** BOOKING_CREATED: link the Cal.com booking and take its video link; times must be ours. */
+  /**
+   * BOOKING_CREATED: link the Cal.com booking and take its video link; times must be ours.
+   * 'ignored' when the consultation is linked to another booking (rescheduled since, or another
+   * booking naming it).
+   */
   async linkCalBooking(
     id: string,
     booking: { uid: string; videoUrl: string | null; startTime: Date | null },
   ): Promise<'processed' | 'ignored'> {
     const needsMove = await this.deps.em().transactional(async (em) => {
       const c = await this.lock(em, id);
-      if (c.calBookingId && c.calBookingId !== booking.uid) return false; // linked to another booking (rescheduled since)
+      if (c.calBookingId && c.calBookingId !== booking.uid) return null;
       c.calBookingId = booking.uid;
       if (booking.videoUrl) c.videoUrl = booking.videoUrl;
       return !!booking.startTime && booking.startTime.getTime() !== c.startTime.getTime() && ACTIVE_STATUSES.includes(c.status);
     });
+    if (needsMove === null) return 'ignored';
     if (needsMove) await this.reschedule(id, { uid: booking.uid, startTime: booking.startTime!, videoUrl: booking.videoUrl });
     return 'processed';
   }

@@ -1,18 +1,33 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError } from '../../common/errors';
+import { isUuid } from '../../common/ids';
 import { RefundSource } from '../consultation/charge.entity';
 import { ActorKind, Consultation, ConsultationStatus as S } from '../consultation/consultation.entity';
 import type { ConsultationService } from '../consultation/consultation.service';
 import { canTransition } from '../consultation/consultation.state';
 import { parseCalcomEvent, type CalcomEvent } from './calcom';
 import type { WebhookEvent } from './webhook-event.entity';
-import type { Outcome, WebhookService } from './webhook.service';
+import { ignored, type Outcome, type WebhookService } from './webhook.service';
+
+/**
+ * How long before a consultation's start a MEETING_STARTED still counts: people join a few
+ * minutes early, and Cal.com reports the meeting started when the first one joins.
+ */
+export const MEETING_EARLY_START_MS = 15 * 60_000;
 
 /**
  * Cal.com moves bookings along. Each trigger maps to one consultation change; a trigger about a
  * booking we do not know yet is IGNORED and replayed when BOOKING_CREATED introduces that booking,
  * so a cancellation or a reschedule that overtook its creation still applies, and never the other
  * way round (nothing already cancelled comes back).
+ *
+ * Whoever books on Cal.com can write the booking's metadata, so an event acts on a consultation
+ * only through the booking uid linked to it. BOOKING_CREATED links a new uid to the consultation
+ * its metadata names only when the booking is that consultation's: its organizer is the
+ * consultation's advisor (the organizer's email is the advisor's account email; Cal.com's
+ * organizer is the Cal.com user whose event type was booked) and its start and end are the
+ * consultation's, to the second. A meeting never starts more than MEETING_EARLY_START_MS before
+ * the consultation's start and never ends before it.
  */
 export class CalcomHandler {
   constructor(
@@ -42,21 +57,41 @@ export class CalcomHandler {
     }
   };
 
-  private find(e: CalcomEvent, uids: (string | null)[]): Promise<Consultation | null> {
-    return this.consultations.findForCalBooking(uids, e.consultationId);
+  private find(uids: (string | null)[]): Promise<Consultation | null> {
+    return this.consultations.findForCalBooking(uids);
   }
 
   private async created(e: CalcomEvent): Promise<Outcome> {
-    if (!e.uid) return 'ignored';
-    const c = await this.find(e, [e.uid]);
-    if (!c) return 'ignored';
-    if (c.status === S.CANCELLED && c.calBookingId && c.calBookingId !== e.uid) return 'processed';
-    try {
-      await this.consultations.linkCalBooking(c.id, { uid: e.uid, videoUrl: e.videoUrl, startTime: e.startTime });
-    } finally {
-      await this.replayEarlierEvents(c.id);
+    if (!e.uid) return ignored('The booking has no uid');
+    const linked = await this.find([e.uid]);
+    if (linked) return this.link(linked.id, e, e.uid); // a redelivery, or a booking linked when it was made
+    if (!e.consultationId || !isUuid(e.consultationId)) return ignored('The booking’s metadata names no consultation');
+    const c = await this.em().findOne(Consultation, { id: e.consultationId.toLowerCase() }, { populate: ['advisor.user'] });
+    if (!c) return ignored('The booking’s metadata names no consultation of ours');
+    if (c.calBookingId) return ignored('The consultation is linked to another booking');
+    const advisorEmail = c.advisor.user.email.toLowerCase();
+    if (e.organizerEmail !== advisorEmail) {
+      return ignored(`The booking’s organizer (${e.organizerEmail ?? 'none'}) is not the consultation’s advisor`);
     }
-    return 'processed';
+    if (e.startTime?.getTime() !== c.startTime.getTime() || e.endTime?.getTime() !== c.endTime.getTime()) {
+      return ignored(
+        `The booking’s times (${e.startTime?.toISOString() ?? '?'} to ${e.endTime?.toISOString() ?? '?'}) are not the consultation’s`,
+      );
+    }
+    return this.link(c.id, e, e.uid);
+  }
+
+  private async link(consultationId: string, e: CalcomEvent, uid: string): Promise<Outcome> {
+    // Linking commits before a move to the booking's time; if the move fails, the link stands and
+    // what was said about the booking still applies.
+    let linked = true;
+    try {
+      linked =
+        (await this.consultations.linkCalBooking(consultationId, { uid, videoUrl: e.videoUrl, startTime: e.startTime })) === 'processed';
+    } finally {
+      if (linked) await this.replayEarlierEvents(consultationId);
+    }
+    return linked ? 'processed' : ignored('The consultation is linked to another booking');
   }
 
   /**
@@ -86,9 +121,9 @@ export class CalcomHandler {
   }
 
   private async cancelled(e: CalcomEvent): Promise<Outcome> {
-    const c = await this.find(e, [e.uid]);
-    if (!c) return 'ignored';
-    if (!canTransition(c.status, S.CANCELLED)) return 'ignored'; // e.g. the echo of our own cancellation
+    const c = await this.find([e.uid]);
+    if (!c) return notLinked(e.uid);
+    if (!canTransition(c.status, S.CANCELLED)) return ignored(`The consultation is ${c.status}`); // e.g. the echo of our own cancellation
     const consultation = await this.em().findOneOrFail(Consultation, { id: c.id }, { populate: ['advisor.user', 'client'] });
     // Who cancelled decides the refund, exactly as cancelConsultation decides it. Cal.com names
     // the canceller by email: the organizer is the advisor; anyone else is taken as the client.
@@ -112,9 +147,9 @@ export class CalcomHandler {
   }
 
   private async rescheduled(e: CalcomEvent): Promise<Outcome> {
-    if (!e.uid || !e.startTime) return 'ignored';
-    const c = await this.find(e, [e.rescheduleUid, e.uid]);
-    if (!c) return 'ignored';
+    if (!e.uid || !e.startTime) return ignored('The reschedule has no uid or no start');
+    const c = await this.find([e.rescheduleUid, e.uid]);
+    if (!c) return notLinked(e.rescheduleUid ?? e.uid);
     if (c.calBookingId === e.uid && c.startTime.getTime() === e.startTime.getTime()) return 'processed'; // already there
     await this.consultations.reschedule(c.id, { uid: e.uid, startTime: e.startTime, videoUrl: e.videoUrl });
     await this.replayEarlierEvents(c.id);
@@ -122,8 +157,14 @@ export class CalcomHandler {
   }
 
   private async move(e: CalcomEvent, to: S.IN_PROGRESS | S.COMPLETED | S.NO_SHOW, reason: string): Promise<Outcome> {
-    const c = await this.find(e, [e.uid]);
-    if (!c || !canTransition(c.status, to)) return 'ignored';
+    const c = await this.find([e.uid]);
+    if (!c) return notLinked(e.uid);
+    if (!canTransition(c.status, to)) return ignored(`The consultation is ${c.status}`);
+    const startsIn = c.startTime.getTime() - Date.now();
+    if (to === S.COMPLETED && startsIn > 0) return ignored('The meeting cannot end before the consultation’s start');
+    if (to === S.IN_PROGRESS && startsIn > MEETING_EARLY_START_MS) {
+      return ignored(`The meeting cannot start more than ${MEETING_EARLY_START_MS / 60_000} minutes before the consultation’s start`);
+    }
     try {
       // A meeting that ended had started: the same steps as when MEETING_STARTED came first.
       if (to === S.COMPLETED && c.status === S.SCHEDULED) {
@@ -137,19 +178,24 @@ export class CalcomHandler {
       await this.consultations.finish(c.id, to, { kind: ActorKind.CALCOM, userId: null }, reason);
     } catch (err) {
       // Lost a race with another change: whatever won stands.
-      if (err instanceof DomainError && err.code === 'CONFLICT') return 'ignored';
+      if (err instanceof DomainError && err.code === 'CONFLICT') return ignored(`Lost a race with another change: ${err.message}`);
       throw err;
     }
     return 'processed';
   }
 
   private async noShow(e: CalcomEvent): Promise<Outcome> {
-    const c = await this.find(e, [e.uid]);
-    if (!c || !canTransition(c.status, S.NO_SHOW) || c.startTime.getTime() > Date.now()) return 'ignored';
+    const c = await this.find([e.uid]);
+    if (!c) return notLinked(e.uid);
+    if (!canTransition(c.status, S.NO_SHOW)) return ignored(`The consultation is ${c.status}`);
+    if (c.startTime.getTime() > Date.now()) return ignored('No one is absent before the consultation’s start');
     const full = await this.em().findOneOrFail(Consultation, { id: c.id }, { populate: ['client'] });
     const clientEmail = full.client.email.toLowerCase();
     const clientAbsent = e.attendees.some((a) => a.noShow === true && (a.email === clientEmail || e.attendees.length === 1));
-    if (!clientAbsent) return 'ignored';
+    if (!clientAbsent) return ignored('The client is not marked absent');
     return this.move(e, S.NO_SHOW, 'Client marked absent in Cal.com');
   }
 }
+
+/** Kept as IGNORED with this reason, and replayed if BOOKING_CREATED or a reschedule links the uid later. */
+const notLinked = (uid: string | null): Outcome => ignored(`Booking ${uid ?? '(no uid)'} is not linked to any consultation`);

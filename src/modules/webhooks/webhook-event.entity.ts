@@ -43,6 +43,10 @@ export class WebhookEvent {
   @Property({ type: 'text', nullable: true })
   lastError: string | null = null;
 
+  /** Why an IGNORED event changed nothing (e.g. a Cal.com booking not linked to the consultation it names). */
+  @Property({ type: 'text', nullable: true })
+  ignoredReason: string | null = null;
+
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   receivedAt: Date = new Date();
 

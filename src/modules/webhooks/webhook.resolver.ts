@@ -16,6 +16,7 @@ export class WebhookEventView {
   @Field(() => WebhookEventStatus) status!: WebhookEventStatus;
   @Field(() => Int) attempts!: number;
   @Field(() => String, { nullable: true }) lastError!: string | null;
+  @Field(() => String, { nullable: true, description: 'Why an IGNORED event changed nothing' }) ignoredReason!: string | null;
   @Field() receivedAt!: Date;
   @Field(() => Date, { nullable: true }) processedAt!: Date | null;
 }
@@ -28,6 +29,7 @@ const toView = (e: WebhookEvent): WebhookEventView => ({
   status: e.status,
   attempts: e.attempts,
   lastError: e.lastError,
+  ignoredReason: e.ignoredReason,
   receivedAt: e.receivedAt,
   processedAt: e.processedAt,
 });

@@ -8,8 +8,9 @@ export const WEBHOOK_BODY_LIMIT = 256 * 1024;
 
 /**
  * POST /webhooks/stripe and /webhooks/calcom. The raw body is kept (signatures are over the exact
- * bytes), verified, recorded once, then processed; only JSON is accepted (415 otherwise), bodies
- * over the limit get 413, malformed JSON 400, bad signatures 400 (Stripe) or 401 (Cal.com).
+ * bytes), verified, recorded once with its processing job, and answered; the job queue does the
+ * rest. Only JSON is accepted (415 otherwise), bodies over the limit get 413, malformed JSON 400,
+ * bad signatures 400 (Stripe) or 401 (Cal.com).
  */
 export async function webhookRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
   const { services } = opts;

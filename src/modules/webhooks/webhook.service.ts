@@ -6,19 +6,31 @@ import type { Context } from '../../context';
 import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
 
-export type Outcome = 'processed' | 'ignored';
+/** A handler's verdict; an event ignored for a reason an admin should be able to read says why. */
+export type Outcome = 'processed' | 'ignored' | { ignored: string };
+export const ignored = (reason: string): Outcome => ({ ignored: reason });
 export type Handler = (event: WebhookEvent) => Promise<Outcome>;
 
 /** How many times the job queue tries an event before it is left FAILED for an admin. */
 export const MAX_ATTEMPTS = 8;
 
 /**
+ * Cal.com events about one booking must not overtake each other (a cancellation processed while
+ * its booking's creation is being linked would be lost between "not linked yet" and the replay),
+ * so they go through one serial queue; Cal.com sends few. Stripe events are re-read from Stripe
+ * and applied under the consultation's lock, so they run in parallel.
+ */
+const QUEUES: Partial<Record<WebhookProvider, string>> = { [WebhookProvider.CALCOM]: 'webhooks:calcom' };
+
+/**
  * Receives verified webhook events of any provider: records each once (unique provider + event
- * id) together with a job that will process it, then processes it at once. A delivery seen before
- * changes nothing. A handler failing for a reason that will not pass (a DomainError, e.g. an
- * overlapping reschedule) leaves the event FAILED at once; any other failure is retried by the
- * job queue with backoff and ends FAILED after MAX_ATTEMPTS. Admins list and retry FAILED ones.
- * Handlers are idempotent (state machine, unique keys), so a retry after a partial effect is safe.
+ * id) together with the job that will process it, in one transaction, and returns: the sender
+ * gets its 2xx at once (Stripe asks for a quick answer) and the job queue, woken by the insert,
+ * does the work. A delivery seen before changes nothing. A handler failing for a reason that will
+ * not pass (a DomainError, e.g. an overlapping reschedule) leaves the event FAILED at once; any
+ * other failure is retried by the job queue with backoff and ends FAILED after MAX_ATTEMPTS.
+ * Admins list and retry FAILED ones. Handlers are idempotent (state machine, unique keys), so a
+ * retry after a partial effect is safe.
  */
 export class WebhookService {
   private readonly handlers = new Map<WebhookProvider, Handler>();
@@ -46,23 +58,16 @@ export class WebhookService {
         [provider, eventId, eventType, JSON.stringify(payload)],
       );
       if (!rows[0]) return null;
-      // The safety net: if processing below fails or the process dies, the queue picks it up.
       await em.execute(
         `select graphile_worker.add_job('process_webhook_event', json_build_object('id', ?::text),
-           run_at := now() + interval '30 seconds', job_key := ?, max_attempts := ?)`,
-        [rows[0].id, `webhook:${rows[0].id}`, MAX_ATTEMPTS],
+           queue_name := ?, job_key := ?, max_attempts := ?)`,
+        [rows[0].id, QUEUES[provider] ?? null, `webhook:${rows[0].id}`, MAX_ATTEMPTS],
       );
       return rows[0].id;
     });
     if (!recorded) {
       const existing = await this.em().findOneOrFail(WebhookEvent, { provider, eventId });
       return { id: existing.id, duplicate: true };
-    }
-    try {
-      await this.process(recorded, { attempt: 1, maxAttempts: MAX_ATTEMPTS });
-      await this.em().execute('select graphile_worker.remove_job(?)', [`webhook:${recorded}`]);
-    } catch (err) {
-      this.log.warn({ err, eventId, eventType }, 'webhook processing failed; the job queue will retry it');
     }
     return { id: recorded, duplicate: false };
   }
@@ -71,11 +76,13 @@ export class WebhookService {
   async process(id: string, attempt: { attempt: number; maxAttempts: number }): Promise<void> {
     const em = this.em();
     const event = await em.findOne(WebhookEvent, { id });
-    if (!event || event.status === WebhookEventStatus.PROCESSED || event.status === WebhookEventStatus.IGNORED) return;
+    // Done, or FAILED and waiting for an admin: a leftover job changes nothing.
+    if (!event || event.status !== WebhookEventStatus.RECEIVED) return;
     const handler = this.handlers.get(event.provider);
     try {
       const outcome = handler ? await handler(event) : 'ignored';
-      await this.finish(id, outcome === 'processed' ? WebhookEventStatus.PROCESSED : WebhookEventStatus.IGNORED, null);
+      if (outcome === 'processed') await this.finish(id, WebhookEventStatus.PROCESSED, null);
+      else await this.finish(id, WebhookEventStatus.IGNORED, null, typeof outcome === 'object' ? outcome.ignored : null);
     } catch (err) {
       const permanent = err instanceof DomainError;
       const giveUp = permanent || attempt.attempt >= attempt.maxAttempts;
@@ -85,12 +92,12 @@ export class WebhookService {
     }
   }
 
-  private async finish(id: string, status: WebhookEventStatus, error: string | null): Promise<void> {
+  private async finish(id: string, status: WebhookEventStatus, error: string | null, reason: string | null = null): Promise<void> {
     await this.em().execute(
-      `update processed_webhook_events set status = ?, attempts = attempts + 1, last_error = ?,
+      `update processed_webhook_events set status = ?, attempts = attempts + 1, last_error = ?, ignored_reason = ?,
          processed_at = case when ? in ('processed', 'ignored') then now() else processed_at end
        where id = ?`,
-      [status, error?.slice(0, 2000) ?? null, status, id],
+      [status, error?.slice(0, 2000) ?? null, reason?.slice(0, 2000) ?? null, status, id],
     );
   }
 
@@ -124,7 +131,7 @@ export class WebhookService {
     );
   }
 
-  /** Admin: puts a FAILED event back on the queue, now. */
+  /** Admin: processes a FAILED event again, now, and answers with what became of it. */
   async retry(ctx: Context, id: string): Promise<WebhookEvent> {
     ctx.requireAdmin();
     assertUuid(id);
