@@ -491,7 +491,7 @@ describe('Stripe webhook', () => {
   it('answers before it re-reads from Stripe: a slow Stripe delays the effect, not the answer', async () => {
     const b = await booked({ pay: false });
     t.stripe.autoDeliverWebhooks = false;
-    await stripeSdk().paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_visa' });
+    await stripeSdk().paymentIntents.confirm(intentOf(b.id).id, { payment_method: 'pm_card_visa', return_url: RETURN_URL });
     t.stripe.autoDeliverWebhooks = true;
     const event = t.stripe.events.filter((e) => e.type === 'payment_intent.succeeded').at(-1)!;
     // Stripe takes 2.5 s to answer the worker's re-read of the payment.
