@@ -32,7 +32,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
+  // Emails are only logged (as before .eml files existed): the bench measures the API, not the disk.
+  const config = loadConfig({ EMAIL_TRANSPORT: 'log', ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'advisor-bench-'));
   const server = await resolveDatabaseUrl(config.databaseUrl, dir, log);
   const admin = new URL(server.url);

@@ -4,7 +4,7 @@ import type { Config } from './config';
 import { openDatabase } from './db/database';
 import { PgPubSub } from './events/pg-pubsub';
 import { startJobs, type Jobs } from './jobs';
-import { LogTransport, type EmailTransport } from './modules/notifications/notification.service';
+import { createEmailTransport, type EmailTransport } from './modules/notifications/transports';
 import type Stripe from 'stripe';
 import { createStripeClient, PaymentGateway } from './payments/gateway';
 import { startStripeSimulator, type StripeSimulator } from './payments/stripe-simulator';
@@ -66,7 +66,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     config,
     log,
     orm,
-    emailTransport: opts.emailTransport ?? new LogTransport(log),
+    emailTransport: opts.emailTransport ?? createEmailTransport(config, log.child({ component: 'email' })),
     payments: new PaymentGateway(stripe.client),
     events: pubsub,
   });
@@ -101,6 +101,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await http.fastify.close();
       await jobs.stop();
       await orm.close();
+      await services.notifications.transport.close?.();
       await stripe.simulator?.close();
     },
   };

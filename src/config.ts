@@ -39,8 +39,22 @@ export interface Config {
     maxCost: number;
     bodyLimitBytes: number;
   };
-  email: { from: string };
+  email: {
+    from: string;
+    /** smtp: SMTP_URL; file: an .eml per email under `dir` (development); log: the log only, on purpose. */
+    transport: 'smtp' | 'file' | 'log';
+    smtpUrl: string | undefined;
+    dir: string;
+    /** Signs the one-click opt-out links (HMAC-SHA256). */
+    linkSecret: string;
+    /** Delivery attempts (with the job queue's exponential backoff) before an email is FAILED. */
+    maxAttempts: number;
+    /** How long after completion the rating prompt goes out, so a client who reviews at once is not asked. */
+    ratingPromptDelayMinutes: number;
+  };
   publicAppUrl: string;
+  /** Where this server is reached from outside (the opt-out links point here); PUBLIC_APP_URL by default. */
+  publicApiUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -105,6 +119,34 @@ function shareBps(env: Env): number {
 
 const DEV_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
 const DEV_WEBHOOK_SECRET = 'whsec_dev_only';
+const DEV_EMAIL_LINK_SECRET = 'dev-only-email-link-secret-change-me-dev';
+
+function emailConfig(env: Env, isProduction: boolean): Config['email'] {
+  const smtpUrl = optional(env, 'SMTP_URL');
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]/i.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587');
+  }
+  const chosen = optional(env, 'EMAIL_TRANSPORT');
+  if (chosen !== undefined && !['smtp', 'file', 'log'].includes(chosen)) {
+    throw new ConfigError(`EMAIL_TRANSPORT must be smtp, file or log, got "${chosen}"`);
+  }
+  const transport = (chosen ?? (smtpUrl ? 'smtp' : 'file')) as Config['email']['transport'];
+  if (transport === 'smtp' && !smtpUrl) throw new ConfigError('EMAIL_TRANSPORT=smtp needs SMTP_URL');
+  if (isProduction && transport !== 'smtp' && chosen !== 'log') {
+    throw new ConfigError('In production SMTP_URL is required (set EMAIL_TRANSPORT=log to only log emails, on purpose)');
+  }
+  const linkSecret = str(env, 'EMAIL_LINK_SECRET', isProduction ? '' : DEV_EMAIL_LINK_SECRET);
+  if (linkSecret.length < 32) throw new ConfigError('EMAIL_LINK_SECRET must be set to at least 32 characters');
+  return {
+    from: str(env, 'EMAIL_FROM', 'Advisor Network <no-reply@advisor.example>'),
+    transport,
+    smtpUrl,
+    dir: path.resolve(str(env, 'EMAIL_DIR', '.data/mail')),
+    linkSecret,
+    maxAttempts: int(env, 'EMAIL_MAX_ATTEMPTS', 10, 1, 25),
+    ratingPromptDelayMinutes: decimal(env, 'RATING_PROMPT_DELAY_MINUTES', 60, 0, 7 * 24 * 60),
+  };
+}
 
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnvRaw = str(env, 'NODE_ENV', 'development');
@@ -171,7 +213,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxCost: int(env, 'GRAPHQL_MAX_COST', 10_000, 10, 1_000_000),
       bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
     },
-    email: { from: str(env, 'EMAIL_FROM', 'Advisor Network <no-reply@advisor.example>') },
+    email: emailConfig(env, isProduction),
     publicAppUrl,
+    publicApiUrl: url(env, 'PUBLIC_API_URL', publicAppUrl)!,
   };
 }

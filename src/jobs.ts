@@ -12,9 +12,12 @@ import type { Services } from './services';
  */
 export function taskList(services: Services): TaskList {
   return {
-    deliver_email: async (payload) => {
+    deliver_email: async (payload, helpers) => {
       const { id } = payload as { id: string };
-      await services.notifications.deliver(services.orm.em.fork(), id);
+      await services.notifications.deliver(services.orm.em.fork(), id, {
+        attempt: helpers.job.attempts,
+        maxAttempts: helpers.job.max_attempts,
+      });
     },
     expire_unpaid_booking: async (payload) => {
       const { consultationId } = payload as { consultationId: string };
@@ -35,6 +38,10 @@ export function taskList(services: Services): TaskList {
     process_payout: async (payload) => {
       const { payoutId } = payload as { payoutId: string };
       await services.payouts.processOne(payoutId, null);
+    },
+    send_reminder: async (payload) => {
+      const { consultationId, role } = payload as { consultationId: string; role: 'client' | 'advisor' };
+      await services.notifications.remind(services.orm.em.fork(), consultationId, role);
     },
   };
 }

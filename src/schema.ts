@@ -10,6 +10,7 @@ import {
   ConsultationSubscriptionResolver,
 } from './modules/consultation/consultation.resolver';
 import { FinanceResolver } from './modules/finance/finance.resolver';
+import { EmailResolver } from './modules/notifications/email.resolver';
 import { PayoutResolver } from './modules/payout/payout.resolver';
 import { PricingResolver } from './modules/pricing/pricing.resolver';
 import { AdvisorReviewsResolver, ReviewResolver } from './modules/review/review.resolver';
@@ -26,6 +27,7 @@ export const resolvers = [
   AdvisorReviewsResolver,
   FinanceResolver,
   PayoutResolver,
+  EmailResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

@@ -13,6 +13,7 @@ import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
 import { operationLimits } from './graphql/limits';
 import { sendFinanceExport } from './modules/finance/finance.export';
+import { unsubscribeRoutes } from './modules/notifications/unsubscribe.routes';
 import { webhookRoutes } from './modules/webhooks/webhook.routes';
 import type { Services } from './services';
 
@@ -75,6 +76,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
   });
 
   await fastify.register(webhookRoutes, { services });
+  await fastify.register(unsubscribeRoutes, { services });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   // Accounting CSVs (payouts.csv, charges.csv, ledger.csv) for admins, with the same bearer token as GraphQL.

@@ -51,7 +51,7 @@ export function createServices(deps: {
   payoutHooks?: PayoutHooks;
 }): Services {
   const { config, log, orm, payments } = deps;
-  const notifications = new NotificationService(deps.emailTransport, config.email.from, config.publicAppUrl);
+  const notifications = new NotificationService({ transport: deps.emailTransport, config, log: log.child({ component: 'email' }) });
   const priceList = new PriceList(config.pricing);
   const ledger = new LedgerService();
   const consultations = new ConsultationService({

@@ -429,7 +429,8 @@ describe('emails', () => {
       10_000,
       'both booking emails',
     );
-    expect(toClient).toMatchObject({ template: 'consultation-booking-confirmed', data: { pricingDisplay: '$19.00', durationMinutes: 30 } });
+    expect(toClient).toMatchObject({ template: 'consultation-booking-confirmed', data: { priceCents: 1900, durationMinutes: 30 } });
+    expect(toClient.text).toContain('$19.00');
     expect(toAdvisor.data.clientFirstName).toBe('Cleo');
     const advisorMail = JSON.stringify(toAdvisor);
     for (const secret of [client.email, client.familyName, client.id]) expect(advisorMail).not.toContain(secret);

@@ -91,6 +91,8 @@ describe('production settings', () => {
       STRIPE_SECRET_KEY: 'sk_test_x',
       STRIPE_WEBHOOK_SECRET: 'whsec_x',
       CALCOM_WEBHOOK_SECRET: 'c',
+      EMAIL_TRANSPORT: 'log',
+      EMAIL_LINK_SECRET: 'l'.repeat(40),
     });
     try {
       const r = await prod.raw({ query: '{ __schema { types { name } } }' });

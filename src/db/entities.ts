@@ -2,7 +2,7 @@ import { Advisor, AdvisorStatusChange } from '../modules/advisor/advisor.entity'
 import { ConsultationCharge, Refund } from '../modules/consultation/charge.entity';
 import { Consultation, ConsultationStatusChange } from '../modules/consultation/consultation.entity';
 import { LedgerEntry } from '../modules/ledger/ledger.entity';
-import { OutboxEmail } from '../modules/notifications/email.entity';
+import { CalendarSequence, EmailPreferences, OutboxEmail } from '../modules/notifications/email.entity';
 import { AdvisorPayout } from '../modules/payout/payout.entity';
 import { AdvisorReview } from '../modules/review/review.entity';
 import { User } from '../modules/user/user.entity';
@@ -22,4 +22,6 @@ export const entities = [
   AdvisorPayout,
   WebhookEvent,
   OutboxEmail,
+  EmailPreferences,
+  CalendarSequence,
 ];

@@ -48,6 +48,14 @@ export class Advisor {
   @Property({ type: 'text', nullable: true })
   calComEventTypeUrl: string | null = null;
 
+  /** IANA time zone the advisor's emails show times in; UTC when unset. */
+  @Property({ type: 'text', nullable: true })
+  timezone: string | null = null;
+
+  /** Language of the advisor's emails (en, ar); English when unset. */
+  @Property({ type: 'text', nullable: true })
+  locale: string | null = null;
+
   /** Average overall rating, kept exact by the review service in the same statement as reviewCount. */
   @Property({ type: 'double', default: 0 })
   rating = 0;

@@ -100,6 +100,8 @@ export class AdvisorService {
     if (input.languages !== undefined) advisor.languages = [...new Set(input.languages)];
     if (input.countryCode !== undefined) advisor.countryCode = input.countryCode?.toUpperCase() ?? null;
     if (input.calComEventTypeUrl !== undefined) advisor.calComEventTypeUrl = input.calComEventTypeUrl || null;
+    if (input.timezone !== undefined) advisor.timezone = input.timezone || null;
+    if (input.locale !== undefined) advisor.locale = input.locale?.toLowerCase() || null;
   }
 
   /** Admin decisions, all through the approval state machine, each recorded with who, when and why. */

@@ -1,4 +1,16 @@
-import { ArrayMaxSize, IsISO31661Alpha2, IsOptional, IsUrl, Length, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsISO31661Alpha2,
+  IsOptional,
+  IsTimeZone,
+  IsUrl,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { wrap } from '@mikro-orm/core';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Authorized } from 'type-graphql';
@@ -10,6 +22,7 @@ registerEnumType(ApprovalStatus, { name: 'ApprovalStatus', description: 'Where a
 
 const URL_OPTS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 const LANGUAGE = /^[a-z]{2,3}(-[A-Z]{2})?$/;
+const EMAIL_LOCALE = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i;
 
 type PublicAdvisorFields = Pick<
   Advisor,
@@ -87,6 +100,10 @@ export class AdvisorProfile extends AdvisorPublic {
   @Field(() => Date, { nullable: true }) approvedAt!: Date | null;
   @Field({ description: 'Stripe Connect onboarding finished' }) stripeDetailsSubmitted!: boolean;
   @Field({ description: 'Stripe Connect can receive payouts' }) stripePayoutsEnabled!: boolean;
+  @Field(() => String, { nullable: true, description: 'IANA time zone of the emails we send you (UTC when unset)' })
+  timezone!: string | null;
+  @Field(() => String, { nullable: true, description: 'Language of the emails we send you, e.g. en or ar (English when unset)' })
+  locale!: string | null;
 
   @Authorized(Access.ADMIN)
   @Field(() => String, { nullable: true, description: "Applicant's email (admins only)" })
@@ -111,6 +128,8 @@ export function toAdvisorProfile(a: Advisor): AdvisorProfile {
     approvedAt: a.approvedAt,
     stripeDetailsSubmitted: a.stripeDetailsSubmitted,
     stripePayoutsEnabled: a.stripePayoutsEnabled,
+    timezone: a.timezone,
+    locale: a.locale,
     email: wrap(a.user).isInitialized() ? a.user.email : null,
     userId: a.user.id,
     decidedById: a.decidedBy?.id ?? null,
@@ -141,6 +160,10 @@ export class ApplyAsAdvisorInput {
   languages!: string[];
   @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2' }) @IsOptional() @IsISO31661Alpha2() countryCode?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2048) @IsUrl(URL_OPTS) calComEventTypeUrl?: string | null;
+  @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. Africa/Cairo' }) @IsOptional() @IsTimeZone() timezone?:
+    string | null;
+  @Field(() => String, { nullable: true, description: 'Email language, e.g. en or ar' }) @IsOptional() @Matches(EMAIL_LOCALE) locale?:
+    string | null;
 }
 
 @InputType()
@@ -167,6 +190,10 @@ export class UpdateAdvisorProfileInput {
   languages?: string[];
   @Field(() => String, { nullable: true }) @IsOptional() @IsISO31661Alpha2() countryCode?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2048) @IsUrl(URL_OPTS) calComEventTypeUrl?: string | null;
+  @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. Africa/Cairo' }) @IsOptional() @IsTimeZone() timezone?:
+    string | null;
+  @Field(() => String, { nullable: true, description: 'Email language, e.g. en or ar' }) @IsOptional() @Matches(EMAIL_LOCALE) locale?:
+    string | null;
 }
 
 @InputType()

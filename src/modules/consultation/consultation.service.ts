@@ -405,7 +405,11 @@ export class ConsultationService {
         throw conflict('This consultation has no payment to refund');
       }
       if (charge.refundedCents >= charge.totalAmountCents) throw conflict('This consultation is already refunded in full');
-      if (c.status === S.SCHEDULED) await this.cancelInTransaction(em, c, actor, reason, 'Refunded by an admin');
+      if (c.status === S.SCHEDULED) {
+        await this.cancelInTransaction(em, c, actor, reason, 'Refunded by an admin');
+        const refundable = charge.totalAmountCents - charge.refundedCents;
+        await this.deps.notifications.consultationCancelled(em, c, { refund: 'full', explanation: 'Refunded by an admin' }, refundable);
+      }
       await this.queueRefund(em, id, RefundSource.ADMIN, admin.id, reason);
       return c;
     });
@@ -488,7 +492,7 @@ export class ConsultationService {
       charge.status = ChargeStatus.REFUNDED;
       await this.deps.ledger.reverseEarningForRefund(em, c, `refund ${r.stripeRefundId}`);
     }
-    await this.deps.notifications.refundIssued(em, c, r.stripeRefundId, r.amountCents);
+    await this.deps.notifications.refundIssued(em, c, r.stripeRefundId, r.amountCents, r.source);
     return true;
   }
 
@@ -523,6 +527,12 @@ export class ConsultationService {
           });
           if (ch.status === ChargeStatus.REFUNDED && (c.status === S.SCHEDULED || c.status === S.PENDING_PAYMENT)) {
             await this.cancelInTransaction(em, c, { kind: ActorKind.STRIPE, userId: null }, 'Refunded in Stripe');
+            await this.deps.notifications.consultationCancelled(
+              em,
+              c,
+              { refund: 'full', explanation: 'Refunded in Stripe' },
+              ch.refundedCents,
+            );
           }
         });
       }
@@ -620,6 +630,7 @@ export class ConsultationService {
     return this.deps.em().transactional(async (em) => {
       const c = await this.lock(em, id);
       if (!ACTIVE_STATUSES.includes(c.status)) throw conflict(`A ${c.status.toUpperCase()} consultation cannot be rescheduled`);
+      const previousStart = c.startTime;
       const end = new Date(to.startTime.getTime() + c.durationMinutes * 60_000);
       try {
         await em.execute('update consultations set cal_booking_id = ?, start_time = ?, end_time = ?, updated_at = now() where id = ?', [
@@ -639,6 +650,7 @@ export class ConsultationService {
       em.persist(
         new ConsultationStatusChange(c, c.status, c.status, ActorKind.CALCOM, null, `Rescheduled to ${to.startTime.toISOString()}`),
       );
+      await this.deps.notifications.consultationRescheduled(em, c, previousStart);
       return c;
     });
   }
@@ -670,6 +682,7 @@ export class ConsultationService {
     await publishStatusChanged(this.deps.publisher, em, this.payload(c, from));
     if (to === S.SCHEDULED) await this.deps.notifications.bookingConfirmed(em, c);
     if (to === S.COMPLETED) await this.deps.notifications.ratingPrompt(em, c);
+    if (to === S.CANCELLED) await this.deps.notifications.dropReminders(em, c.id);
   }
 
   private payload(c: Consultation, from: S | null) {

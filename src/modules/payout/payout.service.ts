@@ -279,17 +279,14 @@ export class PayoutService {
     const [row] = await em.execute<{ n: string }[]>(`select count(*) as n from ledger_entries where payout_id = ? and kind = 'earning'`, [
       p.id,
     ]);
-    await this.deps.notifications.enqueue(em, {
-      dedupeKey: `payout-processed:${p.id}`,
-      to: p.advisor.user.email,
-      template: 'advisor-payout-processed',
-      subject: 'Monthly payout processed',
-      data: {
-        month: month.label,
-        amountDisplay: formatCents(p.totalCents, p.currency),
-        consultationsCount: Number(row?.n ?? 0),
-        portalUrl: `${this.deps.config.publicAppUrl}/advisor/earnings?month=${month.key}`,
-      },
+    await this.deps.notifications.payoutProcessed(em, {
+      id: p.id,
+      advisor: p.advisor,
+      monthKey: month.key,
+      monthLabel: month.label,
+      amountCents: p.totalCents,
+      currency: p.currency,
+      consultationsCount: Number(row?.n ?? 0),
     });
   }
 

@@ -1,0 +1,80 @@
+import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
+import { IsBoolean, IsOptional } from 'class-validator';
+import { Access } from '../../auth/auth-checker';
+import type { Context } from '../../context';
+import { Connection } from '../../graphql/connection';
+import { EmailStatus, type OutboxEmail } from './email.entity';
+
+registerEnumType(EmailStatus, { name: 'EmailStatus', description: 'Where an outgoing email stands' });
+
+@ObjectType('Email', { description: 'An outgoing email and what became of it (admins)' })
+export class EmailView {
+  @Field(() => ID) id!: string;
+  @Field({ description: 'The recipient address' }) to!: string;
+  @Field() template!: string;
+  @Field() subject!: string;
+  @Field(() => EmailStatus) status!: EmailStatus;
+  @Field(() => Int) attempts!: number;
+  @Field(() => String, { nullable: true, description: 'The last delivery error, or why it was skipped' }) lastError!: string | null;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) sentAt!: Date | null;
+}
+
+const toView = (e: OutboxEmail): EmailView => ({
+  id: e.id,
+  to: e.toAddress,
+  template: e.template,
+  subject: e.subject,
+  status: e.status,
+  attempts: e.attempts,
+  lastError: e.lastError,
+  createdAt: e.createdAt,
+  sentAt: e.sentAt,
+});
+
+const EmailConnection = Connection(EmailView, 'Email');
+
+@ObjectType('EmailPreferences', { description: 'Emails you may turn off; confirmations and money notices always go out' })
+export class EmailPreferencesView {
+  @Field({ description: 'Reminders 24 hours before each consultation' }) reminders!: boolean;
+  @Field({ description: 'Requests to rate a consultation after it ends' }) ratingPrompts!: boolean;
+}
+
+@InputType()
+export class EmailPreferencesInput {
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() reminders?: boolean | null;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() ratingPrompts?: boolean | null;
+}
+
+@Resolver()
+export class EmailResolver {
+  @Authorized(Access.ADMIN)
+  @Query(() => EmailConnection, { description: 'Outgoing emails, newest first; FAILED ones can be resent' })
+  async emails(
+    @Ctx() ctx: Context,
+    @Arg('status', () => EmailStatus, { nullable: true }) status?: EmailStatus,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const conn = await ctx.services.notifications.list(ctx, status, first, after);
+    return { pageInfo: conn.pageInfo, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: toView(e.node) })) };
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => EmailView, { description: 'Send a FAILED email again (it becomes PENDING and is delivered by the queue)' })
+  async resendEmail(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return toView(await ctx.services.notifications.resend(ctx, id));
+  }
+
+  @Authorized()
+  @Query(() => EmailPreferencesView, { description: 'Which optional emails you receive' })
+  async myEmailPreferences(@Ctx() ctx: Context): Promise<EmailPreferencesView> {
+    return ctx.services.notifications.preferences(ctx.em, ctx.requireViewer().id);
+  }
+
+  @Authorized()
+  @Mutation(() => EmailPreferencesView, { description: 'Turn optional emails on or off; fields left out stay as they are' })
+  async setEmailPreferences(@Ctx() ctx: Context, @Arg('input', () => EmailPreferencesInput) input: EmailPreferencesInput) {
+    return ctx.services.notifications.setPreferences(ctx.em, ctx.requireViewer().id, input);
+  }
+}
