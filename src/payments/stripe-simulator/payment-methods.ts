@@ -49,6 +49,8 @@ export const TEST_CARDS: Record<string, TestCard> = {
     last4: '0119',
     decline: DECLINED('processing_error', 'processing_error', 'An error occurred while processing your card. Try again in a little bit.'),
   },
+  // Test mode makes its funds available at once; the simulator keeps no balance anyway.
+  pm_card_bypassPending: { brand: 'visa', last4: '0077' },
   pm_card_createDispute: { brand: 'visa', last4: '0259', dispute: true },
 };
 
