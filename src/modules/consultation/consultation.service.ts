@@ -594,7 +594,11 @@ export class ConsultationService {
     return RefundSource.ADMIN;
   }
 
-  /** The refund is also queued in the transaction that decides it, so a crash cannot lose it. */
+  /**
+   * The refund is also queued in the transaction that decides it, so a crash cannot lose it.
+   * 12 attempts with graphile-worker's backoff span about 16 hours of Stripe outage; then the
+   * job records why on the charge (refundOrRecordRefusal).
+   */
   private async queueRefund(
     em: EntityManager,
     id: string,
@@ -604,7 +608,7 @@ export class ConsultationService {
   ): Promise<void> {
     await em.execute(
       `select graphile_worker.add_job('refund_consultation', json_build_object('consultationId', ?::text, 'source', ?::text, 'userId', ?::text, 'reason', ?::text),
-         run_at := now() + interval '30 seconds', job_key := ?, max_attempts := 25)`,
+         run_at := now() + interval '30 seconds', job_key := ?, max_attempts := 12)`,
       [id, source, userId, reason, `refund:${id}`],
     );
   }
