@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import { openDatabase } from './db/database';
 import { PgPubSub } from './events/pg-pubsub';
+import { armCrashPoint } from './common/crash';
 import { startJobs, type Jobs } from './jobs';
 import { createEmailTransport, type EmailTransport } from './modules/notifications/transports';
 import type Stripe from 'stripe';
@@ -57,6 +58,10 @@ async function connectStripe(config: Config, log: Logger): Promise<{ client: Str
 export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
   const log = opts.log ?? pino({ level: config.logLevel });
+  if (config.crashAt) {
+    armCrashPoint(config.crashAt);
+    log.warn({ crashAt: config.crashAt }, 'CRASH_AT is set: this process will kill itself there (crash tests only)');
+  }
   const orm: MikroORM = await openDatabase(opts.databaseUrl, { migrate: config.runMigrations, log, extra: opts.orm });
   const pubsub = opts.pubSub ?? new PgPubSub({ connectionString: opts.databaseUrl, log: log.child({ component: 'events' }) });
   // Listening before the server accepts anything, so no early subscriber misses a committed event.

@@ -49,4 +49,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ EMAIL_TRANSPORT: 'smtp' })).toThrow(/SMTP_URL/);
     expect(() => loadConfig({ EMAIL_TRANSPORT: 'pigeon' })).toThrow(/EMAIL_TRANSPORT/);
   });
+
+  it('reads the crash-test hook once, checks its point, and refuses it in production', () => {
+    expect(loadConfig({}).crashAt).toBeNull();
+    expect(loadConfig({ CRASH_AT: 'booking.intent-confirmed:3' }).crashAt).toEqual({ point: 'booking.intent-confirmed', pass: 3 });
+    expect(() => loadConfig({ CRASH_AT: 'booking.typo:3' })).toThrow(/CRASH_AT/);
+    expect(() => loadConfig({ CRASH_AT: 'booking.hold-committed:0' })).toThrow(/CRASH_AT/);
+    const keys = { ...prod, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' };
+    expect(() => loadConfig({ ...keys, CRASH_AT: 'booking.hold-committed:1' })).toThrow(/refused in production/);
+  });
 });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { CRASH_POINTS, type CrashAt, type CrashPointName } from './common/crash';
 
 /**
  * Every environment variable the server reads, parsed and validated once at start-up.
@@ -55,6 +56,8 @@ export interface Config {
   publicAppUrl: string;
   /** Where this server is reached from outside (the opt-out links point here); PUBLIC_APP_URL by default. */
   publicApiUrl: string;
+  /** Test only (CRASH_AT=<point>:<n>): the process kills itself there; never set in production. */
+  crashAt: CrashAt | null;
 }
 
 export class ConfigError extends Error {}
@@ -115,6 +118,17 @@ function shareBps(env: Env): number {
     throw new ConfigError(`ADVISOR_REVENUE_SHARE must be a fraction between 0 and 1 with at most 4 decimals, got "${raw}"`);
   }
   return Math.round(Number(raw) * 10_000);
+}
+
+function crashAt(env: Env, isProduction: boolean): CrashAt | null {
+  const raw = optional(env, 'CRASH_AT');
+  if (raw === undefined) return null;
+  if (isProduction) throw new ConfigError('CRASH_AT is a test hook and is refused in production');
+  const m = /^([a-z.-]+):(\d{1,6})$/.exec(raw.trim());
+  if (!m || !(CRASH_POINTS as readonly string[]).includes(m[1]!) || Number(m[2]) < 1) {
+    throw new ConfigError(`CRASH_AT must be <point>:<n> with n >= 1 and point one of ${CRASH_POINTS.join(', ')}; got "${raw}"`);
+  }
+  return { point: m[1] as CrashPointName, pass: Number(m[2]) };
 }
 
 const DEV_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
@@ -216,5 +230,6 @@ export function loadConfig(env: Env = process.env): Config {
     email: emailConfig(env, isProduction),
     publicAppUrl,
     publicApiUrl: url(env, 'PUBLIC_API_URL', publicAppUrl)!,
+    crashAt: crashAt(env, isProduction),
   };
 }

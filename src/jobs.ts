@@ -1,14 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
 import { Pool } from 'pg';
-import { run, type Runner, type TaskList } from 'graphile-worker';
+import { makeWorkerUtils, run, type JobHelpers, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type { Logger as PinoLogger } from 'pino';
 import { Logger as WorkerLogger } from 'graphile-worker';
+import { PermanentError } from './common/errors';
 import type { RefundSource } from './modules/consultation/charge.entity';
 import type { Services } from './services';
+
+/** The job's last try: an ambiguous failure now ends with a recorded decision instead of a retry. */
+const lastAttempt = (helpers: JobHelpers) => helpers.job.attempts >= helpers.job.max_attempts;
 
 /**
  * The durable job queue (graphile-worker, in the same PostgreSQL). Jobs are added with
  * `graphile_worker.add_job(...)` inside the transaction that makes them necessary, so a job
  * exists exactly when its cause committed; failures are retried with exponential backoff.
+ *
+ * Every task ends for good on a permanent error, with its decision recorded where admins see it:
+ * holds are released (status history, the charge's failure message), refunds record Stripe's
+ * refusal on the charge, webhook events and payouts end FAILED, Cal.com's refusal is noted in the
+ * consultation's history. Only ambiguous failures are retried, a bounded number of times.
  */
 export function taskList(services: Services): TaskList {
   return {
@@ -19,9 +31,18 @@ export function taskList(services: Services): TaskList {
         maxAttempts: helpers.job.max_attempts,
       });
     },
-    expire_unpaid_booking: async (payload) => {
+    expire_unpaid_booking: async (payload, helpers) => {
       const { consultationId } = payload as { consultationId: string };
-      await services.consultations.expireUnpaid(consultationId);
+      await services.consultations.expireUnpaid(consultationId, { lastAttempt: lastAttempt(helpers) });
+    },
+    settle_hold: async (payload, helpers) => {
+      const { consultationId } = payload as { consultationId: string };
+      await services.consultations.settleHold(consultationId, { lastAttempt: lastAttempt(helpers) });
+    },
+    recover_payments: async () => {
+      const holds = await services.consultations.queueHoldSettlements();
+      const payouts = await services.payouts.queueStaleClaims();
+      if (holds || payouts) services.log.info({ holds, payouts }, '[jobs] recovery sweep queued work');
     },
     process_webhook_event: async (payload, helpers) => {
       const { id } = payload as { id: string };
@@ -29,11 +50,19 @@ export function taskList(services: Services): TaskList {
     },
     calcom_cancel_booking: async (payload) => {
       const { uid, reason } = payload as { uid: string; reason: string };
-      await services.calcom.cancelBooking(uid, reason);
+      try {
+        await services.calcom.cancelBooking(uid, reason);
+      } catch (err) {
+        if (!(err instanceof PermanentError)) throw err;
+        services.log.error({ err, uid }, '[jobs] Cal.com refused to cancel a booking');
+        await services.consultations.noteCalcomRefusal(uid, err.message);
+      }
     },
-    refund_consultation: async (payload) => {
+    refund_consultation: async (payload, helpers) => {
       const p = payload as { consultationId: string; source: RefundSource; userId: string | null; reason: string | null };
-      await services.consultations.refundRemaining(p.consultationId, p.source, p.userId, p.reason);
+      await services.consultations.refundOrRecordRefusal(p.consultationId, p.source, p.userId, p.reason, {
+        lastAttempt: lastAttempt(helpers),
+      });
     },
     process_payout: async (payload) => {
       const { payoutId } = payload as { payoutId: string };
@@ -55,26 +84,116 @@ function workerLogger(log: PinoLogger): WorkerLogger {
 
 export interface Jobs {
   runner: Runner;
+  /** This process's workers, as they appear in `locked_by`. */
+  workerIds: readonly string[];
+  /** Unlocks the jobs of workers whose process stopped beating; returns their ids. */
+  reclaimDeadWorkers(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
-export async function startJobs(services: Services, connectionString: string, extraTasks: TaskList = {}): Promise<Jobs> {
+export interface JobsOptions {
+  /** How often this process says its workers are alive. */
+  heartbeatMs?: number;
+  /** A worker silent this long belongs to a dead process: its jobs are unlocked. */
+  deadAfterMs?: number;
+}
+
+/** The recovery sweep, every minute on one instance (graphile-worker's cron runs each tick once). */
+const CRONTAB = '* * * * * recover_payments ?max=3&jobKey=recover-payments';
+
+export async function startJobs(
+  services: Services,
+  connectionString: string,
+  extraTasks: TaskList = {},
+  opts: JobsOptions = {},
+): Promise<Jobs> {
+  const heartbeatMs = opts.heartbeatMs ?? 10_000;
+  const deadAfterMs = opts.deadAfterMs ?? 30_000;
   // Our own pool, so that an idle connection dropped by the server (a restart, a failover) is
   // logged rather than an unhandled 'error' event, and so that stopping ends it for certain.
   const pgPool = new Pool({ connectionString, max: 6 });
   pgPool.on('error', (err) => services.log.warn({ err }, '[jobs] idle database connection lost'));
+
+  // graphile-worker names its workers at random; we learn the names as it creates them.
+  const workerIds: string[] = [];
+  const events = new EventEmitter() as WorkerEvents;
+  events.on('worker:create', ({ worker }) => {
+    workerIds.push(worker.workerId);
+  });
   const runner = await run({
     pgPool,
     concurrency: 4,
     noHandleSignals: true,
     pollInterval: 1000,
     logger: workerLogger(services.log),
+    events,
+    crontab: CRONTAB,
     taskList: { ...taskList(services), ...extraTasks },
   });
+  const utils = await makeWorkerUtils({ pgPool, logger: workerLogger(services.log) });
+  const instanceId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+  const beat = () =>
+    pgPool.query(
+      `insert into job_worker_heartbeats (worker_id, instance_id, beat_at) select unnest($1::text[]), $2, now()
+       on conflict (worker_id) do update set beat_at = now(), instance_id = excluded.instance_id`,
+      [workerIds, instanceId],
+    );
+
+  /**
+   * graphile-worker frees a dead worker's jobs only after 4 hours. A worker is dead when its
+   * heartbeat is older than `deadAfterMs`; a worker with no heartbeat at all (a process that died
+   * before its first beat, or one of a version without heartbeats) after 2 minutes of holding a
+   * lock. A live instance beats every `heartbeatMs`, so its jobs are never taken from it.
+   */
+  const reclaimDeadWorkers = async (): Promise<string[]> => {
+    const { rows } = await pgPool.query<{ worker_id: string }>(
+      `select distinct j.locked_by as worker_id
+       from graphile_worker.jobs j left join job_worker_heartbeats h on h.worker_id = j.locked_by
+       where j.locked_by is not null and j.locked_by <> all($1::text[])
+         and (h.beat_at < now() - $2 * interval '1 millisecond'
+              or (h.worker_id is null and j.locked_at < now() - interval '2 minutes'))`,
+      [workerIds, deadAfterMs],
+    );
+    const dead = rows.map((r) => r.worker_id);
+    if (dead.length) {
+      await utils.forceUnlockWorkers(dead);
+      await pgPool.query('delete from job_worker_heartbeats where worker_id = any($1::text[])', [dead]);
+      services.log.warn({ workers: dead }, '[jobs] unlocked the jobs of workers of a process that died');
+    }
+    return dead;
+  };
+
+  await beat();
+  await reclaimDeadWorkers();
+  // A process that died mid-booking leaves holds to settle: look soon after start, then every minute.
+  await pgPool.query(
+    `select graphile_worker.add_job('recover_payments', run_at := now() + interval '15 seconds', job_key := 'recover-payments', max_attempts := 3)`,
+  );
+
+  let beating = false;
+  const timer = setInterval(() => {
+    if (beating) return;
+    beating = true;
+    beat()
+      .then(() => reclaimDeadWorkers())
+      .then(() => pgPool.query(`delete from job_worker_heartbeats where beat_at < now() - interval '1 day'`))
+      .catch((err: unknown) => services.log.warn({ err }, '[jobs] heartbeat failed'))
+      .finally(() => {
+        beating = false;
+      });
+  }, heartbeatMs);
+  timer.unref();
+
   return {
     runner,
+    workerIds,
+    reclaimDeadWorkers,
     async stop() {
+      clearInterval(timer);
       await runner.stop();
+      await pgPool.query('delete from job_worker_heartbeats where worker_id = any($1::text[])', [workerIds]).catch(() => undefined);
+      await utils.release();
       await pgPool.end();
     },
   };

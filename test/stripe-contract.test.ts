@@ -56,13 +56,31 @@ async function eventually<T>(leg: Leg, what: string, fn: () => Promise<T | undef
   }
 }
 
+/** What a booking with a card does through the gateway: create the PaymentIntent unconfirmed, then confirm it, each under a key from the consultation. */
+async function payThroughGateway(
+  gateway: PaymentGateway,
+  input: {
+    consultationId: string;
+    advisorId: string;
+    durationMinutes: number;
+    amountCents: number;
+    currency: string;
+    paymentMethodId: string;
+  },
+) {
+  const { paymentMethodId, ...request } = input;
+  const key = `consultation:${input.consultationId}:payment-intent`;
+  const created = await gateway.createConsultationIntent({ ...request, confirmOnServer: true, idempotencyKey: key });
+  return gateway.confirmConsultationIntent(created.id, paymentMethodId, `${key}:confirm`);
+}
+
 function contract(name: string, timeoutMs: number, setUp: () => Promise<Leg & { close(): Promise<void> }>) {
   describe(name, () => {
     let leg: Leg & { close(): Promise<void> };
     const startedAt = new Date(Date.now() - 60_000);
     const period = () => ({ from: startedAt, to: new Date(Date.now() + 60_000) });
     const paid = async (paymentMethodId = 'pm_card_visa', amountCents = 1900) =>
-      leg.gateway.createConsultationPayment({
+      payThroughGateway(leg.gateway, {
         consultationId: randomUUID(),
         advisorId: randomUUID(),
         durationMinutes: 30,
@@ -359,8 +377,8 @@ function contract(name: string, timeoutMs: number, setUp: () => Promise<Leg & { 
           amountCents: 1900,
           currency: 'USD',
         };
-        const booked = await leg.gateway.createConsultationPayment({ ...consultation, paymentMethodId: 'pm_card_visa' });
-        expect((await leg.gateway.createConsultationPayment({ ...consultation, paymentMethodId: 'pm_card_visa' })).id).toBe(booked.id);
+        const booked = await payThroughGateway(leg.gateway, { ...consultation, paymentMethodId: 'pm_card_visa' });
+        expect((await payThroughGateway(leg.gateway, { ...consultation, paymentMethodId: 'pm_card_visa' })).id).toBe(booked.id);
       },
       timeoutMs,
     );
@@ -369,7 +387,7 @@ function contract(name: string, timeoutMs: number, setUp: () => Promise<Leg & { 
       'renders events in Stripe’s envelope, and signed payloads verify while bad signatures do not',
       async () => {
         const consultationId = randomUUID();
-        const pi = await leg.gateway.createConsultationPayment({
+        const pi = await payThroughGateway(leg.gateway, {
           consultationId,
           advisorId: randomUUID(),
           durationMinutes: 30,

@@ -20,3 +20,11 @@ export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} 
 export const conflict = (message: string, details: Record<string, unknown> = {}) => new DomainError('CONFLICT', message, details);
 export const forbidden = (message = 'You are not allowed to do this') => new DomainError('FORBIDDEN', message);
 export const unauthenticated = (message = 'Sign in first') => new DomainError('UNAUTHENTICATED', message);
+
+/** A failure a retry cannot mend (a definite refusal): a job ends with it at once, recorded. */
+export class PermanentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentError';
+  }
+}

@@ -7,6 +7,7 @@ import { AdvisorPayout } from '../modules/payout/payout.entity';
 import { AdvisorReview } from '../modules/review/review.entity';
 import { User } from '../modules/user/user.entity';
 import { WebhookEvent } from '../modules/webhooks/webhook-event.entity';
+import { JobWorkerHeartbeat } from './worker-heartbeat.entity';
 
 /** Listed explicitly rather than discovered from folders, so ts-node, jest and the build agree. */
 export const entities = [
@@ -24,4 +25,5 @@ export const entities = [
   OutboxEmail,
   EmailPreferences,
   CalendarSequence,
+  JobWorkerHeartbeat,
 ];

@@ -174,6 +174,18 @@ export function createStripeClient(secretKey: string, apiBase: string | undefine
   return new Stripe(secretKey, options);
 }
 
+/** What we ask Stripe for a consultation's payment; recorded on the charge before the call. */
+export interface ConsultationPaymentRequest {
+  consultationId: string;
+  advisorId: string;
+  durationMinutes: number;
+  amountCents: number;
+  currency: string;
+  /** A card was given and the server confirms with it (else the client confirms with the client secret). */
+  confirmOnServer: boolean;
+  idempotencyKey: string;
+}
+
 const toResult = (pi: Stripe.PaymentIntent): PaymentIntentResult => ({
   id: pi.id,
   status: pi.status,
@@ -190,14 +202,13 @@ const toResult = (pi: Stripe.PaymentIntent): PaymentIntentResult => ({
 export class PaymentGateway {
   constructor(readonly stripe: Stripe) {}
 
-  async createConsultationPayment(input: {
-    consultationId: string;
-    advisorId: string;
-    durationMinutes: number;
-    amountCents: number;
-    currency: string;
-    paymentMethodId?: string | null;
-  }): Promise<PaymentIntentResult> {
+  /**
+   * Creates the consultation's PaymentIntent unconfirmed, so no money moves. Everything sent is
+   * derived from the consultation, so recovery can send this very request again under the same
+   * key: for 24 h Stripe answers it with the same PaymentIntent (as it was when created), which
+   * is how an id that was never recorded is found again.
+   */
+  async createConsultationIntent(input: ConsultationPaymentRequest): Promise<PaymentIntentResult> {
     const params: Stripe.PaymentIntentCreateParams = {
       amount: input.amountCents,
       currency: input.currency.toLowerCase(),
@@ -208,22 +219,20 @@ export class PaymentGateway {
       },
       transfer_group: input.consultationId,
       description: `Consultation ${input.consultationId} (${input.durationMinutes} min)`,
+      // Confirmed by us with a card already collected: nothing may redirect the client.
+      automatic_payment_methods: input.confirmOnServer ? { enabled: true, allow_redirects: 'never' } : { enabled: true },
     };
-    if (input.paymentMethodId) {
-      params.payment_method = input.paymentMethodId;
-      params.confirm = true;
-      params.automatic_payment_methods = { enabled: true, allow_redirects: 'never' };
-    } else {
-      params.automatic_payment_methods = { enabled: true };
-    }
-    const key = `consultation:${input.consultationId}:payment-intent`;
+    return toResult(await this.stripe.paymentIntents.create(params, { idempotencyKey: input.idempotencyKey }));
+  }
+
+  /** Charges the card; a decline is an answer (requires_payment_method with its message), not an error. */
+  async confirmConsultationIntent(id: string, paymentMethodId: string, idempotencyKey: string): Promise<PaymentIntentResult> {
     try {
-      return toResult(await this.stripe.paymentIntents.create(params, { idempotencyKey: key }));
+      return toResult(await this.stripe.paymentIntents.confirm(id, { payment_method: paymentMethodId }, { idempotencyKey }));
     } catch (err) {
       if (err instanceof Stripe.errors.StripeCardError) {
-        const pi = (err.raw as { payment_intent?: Stripe.PaymentIntent }).payment_intent ?? err.payment_intent;
         return {
-          id: pi?.id ?? '',
+          id,
           status: 'requires_payment_method',
           clientSecret: null,
           chargeId: null,

@@ -28,6 +28,17 @@ export class ConsultationCharge {
   @Property({ type: 'text', nullable: true, hidden: true })
   stripeChargeId: string | null = null;
 
+  /**
+   * The Idempotency-Key of the PaymentIntent create, committed before Stripe is asked: replaying
+   * the same request under it finds the PaymentIntent even when its id was never recorded.
+   */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  paymentIntentKey: string | null = null;
+
+  /** The card the server confirms with; null when the client confirms with the client secret. */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  paymentMethodId: string | null = null;
+
   @Property({ type: 'int' })
   totalAmountCents: number;
 

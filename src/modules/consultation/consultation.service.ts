@@ -7,7 +7,13 @@ import { badInput, conflict, DomainError, forbidden, notFound } from '../../comm
 import { assertUuid } from '../../common/ids';
 import type { Context } from '../../context';
 import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
-import type { PaymentGateway } from '../../payments/gateway';
+import {
+  isAmbiguousStripeError,
+  type ConsultationPaymentRequest,
+  type PaymentGateway,
+  type PaymentIntentResult,
+} from '../../payments/gateway';
+import { crashPoint } from '../../common/crash';
 import { Advisor, ApprovalStatus } from '../advisor/advisor.entity';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NotificationService } from '../notifications/notification.service';
@@ -25,6 +31,22 @@ export interface Actor {
 }
 
 export const SYSTEM: Actor = { kind: ActorKind.SYSTEM, userId: null };
+
+/** What settling a hold did: nothing to do, still held (before its expiry), paid, or released. */
+export type HoldOutcome = 'none' | 'held' | 'paid' | 'released';
+
+/** Attempts of the expiry job; only ambiguous Stripe errors use more than one (see settleHold). */
+export const EXPIRY_MAX_ATTEMPTS = 8;
+
+/** An expired hold whose payment Stripe leaves unclear this long is released anyway (see settleHold). */
+export const SETTLE_GIVE_UP_MS = 60 * 60_000;
+
+/** Stripe answered, but the PaymentIntent is neither paid nor cancelled yet (e.g. processing). */
+class UnsettledPaymentError extends Error {
+  constructor(intentId: string) {
+    super(`PaymentIntent ${intentId} is neither succeeded nor cancelled yet`);
+  }
+}
 
 export interface BookInput {
   advisorId: string;
@@ -159,33 +181,57 @@ export class ConsultationService {
         throw conflict('This time overlaps another booking of this advisor', { reason: 'SLOT_TAKEN' });
       }
       const c = await em.findOneOrFail(Consultation, { id }, { populate: ['advisor', 'client'] });
-      em.persist(new ConsultationCharge(c));
+      // What Stripe will be asked, committed before it is asked (see settleHold for the way back).
+      const charge = new ConsultationCharge(c);
+      charge.paymentIntentKey = `consultation:${id}:payment-intent`;
+      charge.paymentMethodId = input.paymentMethodId ?? null;
+      em.persist(charge);
       em.persist(new ConsultationStatusChange(c, null, S.PENDING_PAYMENT, ActorKind.CLIENT, em.getReference(User, viewer.id), null));
       await publishStatusChanged(this.deps.publisher, em, this.payload(c, null));
       // The hold ends by itself if the payment never completes.
       await em.execute(
         `select graphile_worker.add_job('expire_unpaid_booking', json_build_object('consultationId', ?::text),
-           run_at := ?::timestamptz, job_key := ?, max_attempts := 25)`,
-        [id, c.paymentExpiresAt, `expire:${id}`],
+           run_at := ?::timestamptz, job_key := ?, max_attempts := ?)`,
+        [id, c.paymentExpiresAt, `expire:${id}`, EXPIRY_MAX_ATTEMPTS],
       );
       return c;
     });
+    crashPoint('booking.hold-committed');
 
-    let intent;
+    const request = this.paymentRequest(consultation, input.paymentMethodId ?? null);
+    let intent: PaymentIntentResult;
     try {
-      intent = await this.deps.payments.createConsultationPayment({
-        consultationId: consultation.id,
-        advisorId: consultation.advisor.id,
-        durationMinutes: consultation.durationMinutes,
-        amountCents: consultation.priceCents,
-        currency: consultation.currency,
-        paymentMethodId: input.paymentMethodId,
-      });
+      intent = await this.deps.payments.createConsultationIntent(request);
     } catch (err) {
-      // Stripe is unreachable: free the slot now rather than at expiry.
+      // Nothing was confirmed, so whatever Stripe did, no money moved: free the slot now.
       this.deps.log.error({ err, consultationId: consultation.id }, 'creating the PaymentIntent failed');
       await this.releaseUnpaid(consultation.id, 'The payment could not be started', SYSTEM);
       throw new DomainError('PAYMENT_FAILED', 'The payment could not be started; nothing was charged. Please try again.');
+    }
+    crashPoint('booking.intent-created');
+    if (input.paymentMethodId) {
+      try {
+        intent = await this.deps.payments.confirmConsultationIntent(intent.id, input.paymentMethodId, `${request.idempotencyKey}:confirm`);
+      } catch (err) {
+        // The card may or may not have been charged: cancelling decides, as Stripe orders the two.
+        this.deps.log.error({ err, consultationId: consultation.id }, 'confirming the PaymentIntent failed');
+        const outcome = await this.settleByCancel(consultation.id, intent.id, 'The payment could not be completed').catch((e) => {
+          this.deps.log.error(
+            { err: e, consultationId: consultation.id },
+            'cancelling an unconfirmed PaymentIntent failed; recovery decides',
+          );
+          return 'unsettled' as const;
+        });
+        if (outcome === 'paid') return { consultation: await this.reload(consultation.id), clientSecret: null };
+        throw new DomainError(
+          'PAYMENT_FAILED',
+          outcome === 'released'
+            ? 'The payment could not be completed; nothing was charged. Please try again.'
+            : 'The payment could not be confirmed. If your card was charged, the booking is confirmed by email or refunded in full.',
+          { consultationId: consultation.id },
+        );
+      }
+      crashPoint('booking.intent-confirmed');
     }
 
     if (intent.status === 'succeeded') {
@@ -193,13 +239,11 @@ export class ConsultationService {
       return { consultation: c ?? consultation, clientSecret: null };
     }
     if (input.paymentMethodId && intent.status === 'requires_payment_method') {
-      await this.paymentFailed(consultation.id, intent.id || null, intent.failureMessage ?? 'The card was declined');
+      await this.paymentFailed(consultation.id, intent.id, intent.failureMessage ?? 'The card was declined');
       // A declined intent could still be confirmed later with another card: close it.
-      if (intent.id) {
-        await this.deps.payments.cancelPaymentIntent(intent.id, `consultation:${consultation.id}:cancel-intent`).catch((err) => {
-          this.deps.log.warn({ err, consultationId: consultation.id }, 'cancelling a declined PaymentIntent failed');
-        });
-      }
+      await this.deps.payments.cancelPaymentIntent(intent.id, `consultation:${consultation.id}:cancel-intent`).catch((err) => {
+        this.deps.log.warn({ err, consultationId: consultation.id }, 'cancelling a declined PaymentIntent failed');
+      });
       throw new DomainError('PAYMENT_FAILED', intent.failureMessage ?? 'The card was declined', { consultationId: consultation.id });
     }
     const c = await this.deps.em().transactional(async (em) => {
@@ -209,6 +253,19 @@ export class ConsultationService {
       return locked;
     });
     return { consultation: c, clientSecret: intent.clientSecret };
+  }
+
+  /** The PaymentIntent request for a consultation, the same every time it is built (recovery replays it). */
+  private paymentRequest(c: Consultation, paymentMethodId: string | null, key?: string | null): ConsultationPaymentRequest {
+    return {
+      consultationId: c.id,
+      advisorId: c.advisor.id,
+      durationMinutes: c.durationMinutes,
+      amountCents: c.priceCents,
+      currency: c.currency,
+      confirmOnServer: !!paymentMethodId,
+      idempotencyKey: key ?? `consultation:${c.id}:payment-intent`,
+    };
   }
 
   /**
@@ -238,11 +295,14 @@ export class ConsultationService {
       } else if (newlyPaid && c.status === S.CANCELLED) {
         // Money arrived for a booking already released (expired or declined earlier): give it back.
         // A consultation cancelled after it was paid (a late cancellation) is not newly paid here.
+        // Queued with the decision, so a crash before the refund below cannot keep the money.
         refundNeeded = true;
+        await this.queueRefund(em, c.id, RefundSource.ADMIN, null, 'Paid after the booking was released');
       }
+      crashPoint('payment.before-outcome-commit');
       return c;
     });
-    if (c && refundNeeded) await this.refundRemaining(c.id, RefundSource.ADMIN, null, 'Paid after the booking was released');
+    if (c && refundNeeded) await this.refundRemainingSafely(c.id, RefundSource.ADMIN, null, 'Paid after the booking was released');
     return c;
   }
 
@@ -264,29 +324,130 @@ export class ConsultationService {
   }
 
   /** Job: an unpaid booking past its expiry gives its slot back and its PaymentIntent is cancelled. */
-  async expireUnpaid(consultationId: string): Promise<void> {
-    const em = this.deps.em();
-    const c = await em.findOne(Consultation, { id: consultationId });
-    if (!c || c.status !== S.PENDING_PAYMENT) return;
-    if (c.paymentExpiresAt && c.paymentExpiresAt.getTime() > Date.now()) return;
-    const charge = await em.findOne(ConsultationCharge, { consultation: consultationId });
-    if (charge?.stripePaymentIntentId) {
-      // Ask Stripe first: a payment that went through at the last moment wins over the expiry.
-      const pi = await this.deps.payments.cancelPaymentIntent(charge.stripePaymentIntentId, `consultation:${consultationId}:cancel-intent`);
-      if (pi.status === 'succeeded') {
-        await this.paymentSucceeded(pi.id, pi.chargeId, consultationId);
-        return;
-      }
-    }
-    await this.releaseUnpaid(consultationId, 'Payment not completed in time', SYSTEM);
+  async expireUnpaid(consultationId: string, opts: { lastAttempt?: boolean } = {}): Promise<HoldOutcome> {
+    return this.settleHold(consultationId, opts);
   }
 
-  private async releaseUnpaid(consultationId: string, reason: string, actor: Actor): Promise<void> {
+  /**
+   * Brings a hold (a PENDING_PAYMENT consultation) in line with its PaymentIntent, whatever
+   * instant a crash interrupted the booking at. The PaymentIntent is found by its recorded id or,
+   * when the id was never recorded, by sending the create again under the recorded key (Stripe
+   * answers the same PaymentIntent), then read back. Paid: SCHEDULED. Unpaid before the expiry:
+   * left alone. Unpaid past the expiry: cancelled at Stripe first (a payment at the last moment
+   * wins), then released. Safe to run any number of times, concurrently with the booking itself.
+   *
+   * A definite refusal from Stripe ends it with a decision (released, the charge FAILED with
+   * Stripe's reason); only an ambiguous error (no answer, 5xx, 429, 409) is thrown for a retry,
+   * and on the job's last attempt that too ends in the release. A payment that succeeds after a
+   * release is refunded in full when Stripe reports it (paymentSucceeded).
+   */
+  async settleHold(consultationId: string, opts: { lastAttempt?: boolean } = {}): Promise<HoldOutcome> {
+    const em = this.deps.em();
+    const c = await em.findOne(Consultation, { id: consultationId });
+    if (!c || c.status !== S.PENDING_PAYMENT) return 'none';
+    const charge = await em.findOne(ConsultationCharge, { consultation: consultationId });
+    const expired = !c.paymentExpiresAt || c.paymentExpiresAt.getTime() <= Date.now();
+    try {
+      let intentId = charge?.stripePaymentIntentId ?? null;
+      if (!intentId && charge?.paymentIntentKey) {
+        intentId = (
+          await this.deps.payments.createConsultationIntent(this.paymentRequest(c, charge.paymentMethodId, charge.paymentIntentKey))
+        ).id;
+      }
+      if (!expired) {
+        if (!intentId) return 'held';
+        const pi = await this.deps.payments.retrievePaymentIntent(intentId);
+        if (pi.status === 'succeeded') {
+          await this.paymentSucceeded(pi.id, pi.chargeId, consultationId);
+          return 'paid';
+        }
+        // Recorded, so the next sweep need not ask Stripe again.
+        if (!charge?.stripePaymentIntentId) {
+          await em.execute(
+            'update consultation_charges set stripe_payment_intent_id = ? where consultation_id = ? and stripe_payment_intent_id is null',
+            [intentId, consultationId],
+          );
+        }
+        return 'held';
+      }
+      // A hold from before keys were recorded, with no PaymentIntent we know of: nothing to ask.
+      if (!intentId) {
+        await this.releaseUnpaid(consultationId, 'Payment not completed in time', SYSTEM);
+        return 'released';
+      }
+      const outcome = await this.settleByCancel(consultationId, intentId, 'Payment not completed in time');
+      if (outcome === 'unsettled') throw new UnsettledPaymentError(intentId);
+      return outcome;
+    } catch (err) {
+      const ambiguous = err instanceof UnsettledPaymentError || isAmbiguousStripeError(err);
+      if (!expired) {
+        // Before the expiry nothing has to be decided: the expiry job (or the next sweep) will.
+        this.deps.log.warn({ err, consultationId }, 'checking an unpaid booking with Stripe failed');
+        if (ambiguous) throw err;
+        return 'held';
+      }
+      // Bounded in time too, since the sweep may queue a fresh job for the same hold every minute.
+      const giveUp = opts.lastAttempt || Date.now() - (c.paymentExpiresAt?.getTime() ?? 0) > SETTLE_GIVE_UP_MS;
+      if (ambiguous && !giveUp) throw err;
+      const message = `${ambiguous ? 'Payment state unknown after the last attempt' : 'Stripe refused'}: ${(err as Error).message ?? String(err)}`;
+      this.deps.log.error({ err, consultationId }, 'releasing an expired booking whose payment Stripe would not settle');
+      await this.releaseUnpaid(consultationId, 'Payment not completed in time', SYSTEM, { failure: message.slice(0, 1000) });
+      return 'released';
+    }
+  }
+
+  /**
+   * The sweep (at start-up and every minute): holds past their expiry still holding (their
+   * expiry job lost, failed or locked by a dead process), and holds whose PaymentIntent id was
+   * never recorded (a crash between the hold and its outcome), each get a settle_hold job.
+   */
+  async queueHoldSettlements(limit = 1000): Promise<number> {
+    const rows = await this.deps.em().execute<{ n: string }[]>(
+      `select count(graphile_worker.add_job('settle_hold', json_build_object('consultationId', c.id::text),
+         job_key := 'settle:' || c.id::text, max_attempts := ?)) as n
+       from (select c.id from consultations c join consultation_charges ch on ch.consultation_id = c.id
+             where c.status = 'pending_payment'
+               and (c.payment_expires_at <= now() or (ch.stripe_payment_intent_id is null and c.created_at < now() - interval '10 seconds'))
+             order by c.payment_expires_at limit ?) c`,
+      [EXPIRY_MAX_ATTEMPTS, limit],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Cancels the PaymentIntent, which Stripe orders with any confirmation: either it is cancelled
+   * (nothing charged, the hold is released) or it had succeeded (the hold becomes SCHEDULED, or
+   * its money goes back when the hold was released meanwhile). Anything else is 'unsettled'.
+   */
+  private async settleByCancel(consultationId: string, intentId: string, reason: string): Promise<'paid' | 'released' | 'unsettled'> {
+    const pi = await this.deps.payments.cancelPaymentIntent(intentId, `consultation:${consultationId}:cancel-intent`);
+    crashPoint('expiry.after-cancel');
+    if (pi.status === 'succeeded') {
+      await this.paymentSucceeded(pi.id, pi.chargeId, consultationId);
+      return 'paid';
+    }
+    if (pi.status === 'canceled') {
+      await this.releaseUnpaid(consultationId, reason, SYSTEM, { paymentIntentId: pi.id });
+      return 'released';
+    }
+    return 'unsettled';
+  }
+
+  private async releaseUnpaid(
+    consultationId: string,
+    reason: string,
+    actor: Actor,
+    opts: { paymentIntentId?: string; failure?: string } = {},
+  ): Promise<void> {
     await this.deps.em().transactional(async (em) => {
       const c = await this.lock(em, consultationId);
       if (c.status !== S.PENDING_PAYMENT) return;
       const charge = await em.findOne(ConsultationCharge, { consultation: consultationId });
-      if (charge && charge.status === ChargeStatus.PENDING) charge.status = ChargeStatus.CANCELED;
+      if (charge && opts.paymentIntentId) charge.stripePaymentIntentId ??= opts.paymentIntentId;
+      if (charge && charge.status === ChargeStatus.PENDING) {
+        charge.status = opts.failure ? ChargeStatus.FAILED : ChargeStatus.CANCELED;
+        if (opts.failure) charge.failureMessage = opts.failure;
+      }
       await this.cancelInTransaction(em, c, actor, reason);
     });
   }
@@ -319,6 +480,7 @@ export class ConsultationService {
     const refundSource = opts.refundSource;
     let refund = false;
     let intentToCancel = null as string | null;
+    let unrecordedIntent = null as ConsultationPaymentRequest | null;
     await this.deps.em().transactional(async (em) => {
       const c = await this.lock(em, id);
       assertTransition(c.status, S.CANCELLED);
@@ -327,6 +489,9 @@ export class ConsultationService {
       const decision = decideCancellationRefund({ actor: actor.kind, paid, startTime: c.startTime, now: opts.at ?? new Date() });
       if (c.status === S.PENDING_PAYMENT) {
         intentToCancel = charge?.stripePaymentIntentId ?? null;
+        // Asked for but never recorded (a crash in the booking): found again by its key below.
+        if (!intentToCancel && charge?.paymentIntentKey)
+          unrecordedIntent = this.paymentRequest(c, charge.paymentMethodId, charge.paymentIntentKey);
         if (charge && charge.status === ChargeStatus.PENDING) charge.status = ChargeStatus.CANCELED;
       }
       await this.cancelInTransaction(em, c, actor, reason, decision.explanation, opts.at);
@@ -347,6 +512,13 @@ export class ConsultationService {
       }
       return c;
     });
+    if (unrecordedIntent) {
+      const found = await this.deps.payments.createConsultationIntent(unrecordedIntent).catch((err) => {
+        this.deps.log.error({ err, consultationId: id }, 'finding the PaymentIntent of a cancelled hold failed');
+        return null;
+      });
+      intentToCancel = found?.id ?? null;
+    }
     if (intentToCancel) {
       const pi = await this.deps.payments.cancelPaymentIntent(intentToCancel, `consultation:${id}:cancel-intent`).catch((err) => {
         this.deps.log.error({ err, consultationId: id }, 'cancelling the PaymentIntent failed');
@@ -426,7 +598,11 @@ export class ConsultationService {
     return RefundSource.ADMIN;
   }
 
-  /** The refund is also queued in the transaction that decides it, so a crash cannot lose it. */
+  /**
+   * The refund is also queued in the transaction that decides it, so a crash cannot lose it.
+   * 12 attempts with graphile-worker's backoff span about 16 hours of Stripe outage; then the
+   * job records why on the charge (refundOrRecordRefusal).
+   */
   private async queueRefund(
     em: EntityManager,
     id: string,
@@ -436,7 +612,7 @@ export class ConsultationService {
   ): Promise<void> {
     await em.execute(
       `select graphile_worker.add_job('refund_consultation', json_build_object('consultationId', ?::text, 'source', ?::text, 'userId', ?::text, 'reason', ?::text),
-         run_at := now() + interval '30 seconds', job_key := ?, max_attempts := 25)`,
+         run_at := now() + interval '30 seconds', job_key := ?, max_attempts := 12)`,
       [id, source, userId, reason, `refund:${id}`],
     );
   }
@@ -464,11 +640,40 @@ export class ConsultationService {
       idempotencyKey: `consultation:${id}:refund:${charge.refundedCents}`,
       metadata: { consultation_id: id, source },
     });
+    crashPoint('refund.after-stripe');
     await this.deps.em().transactional(async (tx) => {
       const c = await this.lock(tx, id);
       const fresh = await tx.findOneOrFail(ConsultationCharge, { consultation: id });
       await this.recordRefund(tx, c, fresh, { stripeRefundId: refund.id, amountCents: refund.amountCents, source, reason, userId });
     });
+  }
+
+  /**
+   * Job: the refund, retried only while Stripe's answer is ambiguous. A definite refusal (e.g. a
+   * disputed charge), or no answer by the last attempt, ends it with the reason on the charge,
+   * where admins see it, instead of days of retries.
+   */
+  async refundOrRecordRefusal(
+    id: string,
+    source: RefundSource,
+    userId: string | null,
+    reason: string | null,
+    opts: { lastAttempt: boolean },
+  ): Promise<void> {
+    try {
+      await this.refundRemaining(id, source, userId, reason);
+    } catch (err) {
+      const ambiguous = isAmbiguousStripeError(err);
+      if (ambiguous && !opts.lastAttempt) throw err;
+      this.deps.log.error({ err, consultationId: id }, 'the refund ends unmade; recorded on the charge for an admin');
+      const why = `${ambiguous ? 'Refund not confirmed by Stripe after the last attempt' : 'Refund refused by Stripe'}: ${(err as Error).message ?? String(err)}`;
+      await this.deps
+        .em()
+        .execute('update consultation_charges set failure_message = ?, updated_at = now() where consultation_id = ?', [
+          why.slice(0, 1000),
+          id,
+        ]);
+    }
   }
 
   /**
@@ -599,6 +804,15 @@ export class ConsultationService {
       if (c) return c;
     }
     return null;
+  }
+
+  /** Cal.com refused for good to cancel its booking: said in the consultation's history, for admins. */
+  async noteCalcomRefusal(uid: string, message: string): Promise<void> {
+    await this.deps.em().execute(
+      `insert into consultation_status_changes (id, consultation_id, from_status, to_status, actor_kind, reason)
+       select gen_random_uuid(), id, status, status, 'system', ? from consultations where cal_booking_id = ?`,
+      [`Cal.com booking not cancelled: ${message}`.slice(0, 1000), uid],
+    );
   }
 
   /**

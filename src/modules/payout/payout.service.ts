@@ -259,6 +259,20 @@ export class PayoutService {
     return this.reload(order.payoutId);
   }
 
+  /**
+   * The sweep: a claim left PROCESSING by a process that died mid-transfer is taken over once
+   * stale; the transfer keeps its key, so Stripe answers the transfer it may already have made.
+   */
+  async queueStaleClaims(): Promise<number> {
+    const rows = await this.deps.em().execute<{ n: string }[]>(
+      `select count(graphile_worker.add_job('process_payout', json_build_object('payoutId', id::text),
+         job_key := 'process-payout:' || id::text, max_attempts := 5)) as n
+       from advisor_payouts where status = 'processing' and updated_at < ?`,
+      [new Date(Date.now() - STALE_PROCESSING_MS)],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** An account that looks not ready may be ready by now: account.updated can be late or lost. */
   private async refreshAccountIfBlocked(payoutId: string): Promise<void> {
     const em = this.deps.em();

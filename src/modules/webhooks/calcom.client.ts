@@ -1,3 +1,5 @@
+import { PermanentError } from '../../common/errors';
+
 /** The one call we make to Cal.com's API: cancel a booking that was cancelled through our API. */
 export class CalcomClient {
   constructor(
@@ -19,6 +21,9 @@ export class CalcomClient {
     });
     // Already cancelled or gone in Cal.com is the state we want.
     if (res.ok || res.status === 404 || res.status === 410) return;
-    throw new Error(`Cal.com answered ${res.status} to cancelling booking ${uid}`);
+    const message = `Cal.com answered ${res.status} to cancelling booking ${uid}`;
+    // Any other 4xx (a bad key, a refused request) will be answered the same way tomorrow.
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new PermanentError(message);
+    throw new Error(message);
   }
 }
