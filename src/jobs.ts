@@ -3,6 +3,7 @@ import { run, type Runner, type TaskList } from 'graphile-worker';
 import type { Logger as PinoLogger } from 'pino';
 import { Logger as WorkerLogger } from 'graphile-worker';
 import type { RefundSource } from './modules/consultation/charge.entity';
+import { LEDGER_CHECK_CRONTAB, type LedgerCheckPayload } from './modules/reconciliation/reconciliation.service';
 import type { Services } from './services';
 
 /**
@@ -36,6 +37,12 @@ export function taskList(services: Services): TaskList {
       const { payoutId } = payload as { payoutId: string };
       await services.payouts.processOne(payoutId, null);
     },
+    check_ledger: async (payload, helpers) => {
+      await services.reconciliation.runJob(payload as LedgerCheckPayload, {
+        attempt: helpers.job.attempts,
+        maxAttempts: helpers.job.max_attempts,
+      });
+    },
   };
 }
 
@@ -63,6 +70,7 @@ export async function startJobs(services: Services, connectionString: string, ex
     pollInterval: 1000,
     logger: workerLogger(services.log),
     taskList: { ...taskList(services), ...extraTasks },
+    crontab: LEDGER_CHECK_CRONTAB,
   });
   return {
     runner,

@@ -12,6 +12,7 @@ import {
 import { FinanceResolver } from './modules/finance/finance.resolver';
 import { PayoutResolver } from './modules/payout/payout.resolver';
 import { PricingResolver } from './modules/pricing/pricing.resolver';
+import { ReconciliationResolver } from './modules/reconciliation/reconciliation.resolver';
 import { AdvisorReviewsResolver, ReviewResolver } from './modules/review/review.resolver';
 import { WebhookResolver } from './modules/webhooks/webhook.resolver';
 
@@ -26,6 +27,7 @@ export const resolvers = [
   AdvisorReviewsResolver,
   FinanceResolver,
   PayoutResolver,
+  ReconciliationResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */
