@@ -7,6 +7,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { Logger as WorkerLogger } from 'graphile-worker';
 import { PermanentError } from './common/errors';
 import type { RefundSource } from './modules/consultation/charge.entity';
+import { LEDGER_CHECK_CRONTAB, type LedgerCheckPayload } from './modules/reconciliation/reconciliation.service';
 import type { Services } from './services';
 
 /** The job's last try: an ambiguous failure now ends with a recorded decision instead of a retry. */
@@ -72,6 +73,12 @@ export function taskList(services: Services): TaskList {
       const { consultationId, role } = payload as { consultationId: string; role: 'client' | 'advisor' };
       await services.notifications.remind(services.orm.em.fork(), consultationId, role);
     },
+    check_ledger: async (payload, helpers) => {
+      await services.reconciliation.runJob(payload as LedgerCheckPayload, {
+        attempt: helpers.job.attempts,
+        maxAttempts: helpers.job.max_attempts,
+      });
+    },
   };
 }
 
@@ -127,7 +134,7 @@ export async function startJobs(
     pollInterval: 1000,
     logger: workerLogger(services.log),
     events,
-    crontab: CRONTAB,
+    crontab: `${CRONTAB}\n${LEDGER_CHECK_CRONTAB}`,
     taskList: { ...taskList(services), ...extraTasks },
   });
   const utils = await makeWorkerUtils({ pgPool, logger: workerLogger(services.log) });

@@ -13,6 +13,7 @@ import { FinanceResolver } from './modules/finance/finance.resolver';
 import { EmailResolver } from './modules/notifications/email.resolver';
 import { PayoutResolver } from './modules/payout/payout.resolver';
 import { PricingResolver } from './modules/pricing/pricing.resolver';
+import { ReconciliationResolver } from './modules/reconciliation/reconciliation.resolver';
 import { AdvisorReviewsResolver, ReviewResolver } from './modules/review/review.resolver';
 import { WebhookResolver } from './modules/webhooks/webhook.resolver';
 
@@ -28,6 +29,7 @@ export const resolvers = [
   FinanceResolver,
   PayoutResolver,
   EmailResolver,
+  ReconciliationResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

@@ -10,6 +10,7 @@ import { LedgerService } from './modules/ledger/ledger.service';
 import { NotificationService, type EmailTransport } from './modules/notifications/notification.service';
 import { PayoutService } from './modules/payout/payout.service';
 import { PriceList } from './modules/pricing/pricing';
+import { ReconciliationService } from './modules/reconciliation/reconciliation.service';
 import { ReviewService } from './modules/review/review.service';
 import { UserService } from './modules/user/user.service';
 import type { PaymentGateway } from './payments/gateway';
@@ -39,6 +40,7 @@ export interface Services {
   earnings: EarningsService;
   payouts: PayoutService;
   finance: FinanceService;
+  reconciliation: ReconciliationService;
 }
 
 export function createServices(deps: {
@@ -86,5 +88,6 @@ export function createServices(deps: {
     earnings: new EarningsService(),
     payouts,
     finance: new FinanceService(),
+    reconciliation: new ReconciliationService({ log: log.child({ component: 'ledger-check' }), payments, em: () => orm.em.fork() }),
   };
 }

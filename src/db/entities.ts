@@ -4,6 +4,7 @@ import { Consultation, ConsultationStatusChange } from '../modules/consultation/
 import { LedgerEntry } from '../modules/ledger/ledger.entity';
 import { CalendarSequence, EmailPreferences, OutboxEmail } from '../modules/notifications/email.entity';
 import { AdvisorPayout } from '../modules/payout/payout.entity';
+import { LedgerCheckFinding, LedgerCheckRun } from '../modules/reconciliation/reconciliation.entity';
 import { AdvisorReview } from '../modules/review/review.entity';
 import { User } from '../modules/user/user.entity';
 import { WebhookEvent } from '../modules/webhooks/webhook-event.entity';
@@ -26,4 +27,6 @@ export const entities = [
   EmailPreferences,
   CalendarSequence,
   JobWorkerHeartbeat,
+  LedgerCheckRun,
+  LedgerCheckFinding,
 ];

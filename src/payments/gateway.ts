@@ -446,4 +446,63 @@ export class PaymentGateway {
       metadata: r.metadata ?? {},
     }));
   }
+
+  // ---------------------------------------------------------------- single objects for reconciliation
+
+  /** One PaymentIntent, or null when Stripe has no such object (the ledger check asks about our ids). */
+  async findPaymentIntent(id: string): Promise<PaymentIntentRecord | null> {
+    const pi = await orNullIfMissing(this.stripe.paymentIntents.retrieve(id));
+    return pi && toPaymentIntentRecord(pi);
+  }
+
+  /** One transfer, or null when Stripe has no such object. */
+  async findTransfer(id: string): Promise<TransferRecord | null> {
+    const t = await orNullIfMissing(this.stripe.transfers.retrieve(id));
+    return t && toTransferRecord(t);
+  }
+
+  /** Every dispute of one PaymentIntent's charges, whenever made. */
+  async listDisputesOfPaymentIntent(paymentIntentId: string): Promise<DisputeRecord[]> {
+    return (await everything(this.stripe.disputes.list({ payment_intent: paymentIntentId, limit: 100 }))).map(toDisputeRecord);
+  }
 }
+
+/** Stripe's answer, or null for a 404 `resource_missing` (an id Stripe does not know). */
+async function orNullIfMissing<T>(request: Promise<T>): Promise<T | null> {
+  try {
+    return await request;
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeInvalidRequestError && (err.statusCode === 404 || err.code === 'resource_missing')) return null;
+    throw err;
+  }
+}
+
+const toPaymentIntentRecord = (pi: Stripe.PaymentIntent): PaymentIntentRecord => ({
+  id: pi.id,
+  status: pi.status,
+  amountCents: pi.amount,
+  amountReceivedCents: pi.amount_received,
+  currency: pi.currency,
+  createdAt: dateOf(pi.created),
+  latestChargeId: idOf(pi.latest_charge),
+  metadata: pi.metadata ?? {},
+});
+
+const toTransferRecord = (t: Stripe.Transfer): TransferRecord => ({
+  ...toTransferResult(t),
+  destination: idOf(t.destination),
+  currency: t.currency,
+  reversed: t.reversed,
+  createdAt: dateOf(t.created),
+});
+
+const toDisputeRecord = (d: Stripe.Dispute): DisputeRecord => ({
+  id: d.id,
+  status: d.status,
+  amountCents: d.amount,
+  currency: d.currency,
+  chargeId: idOf(d.charge)!,
+  paymentIntentId: idOf(d.payment_intent),
+  reason: d.reason,
+  createdAt: dateOf(d.created),
+});

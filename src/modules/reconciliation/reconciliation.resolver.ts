@@ -1,0 +1,55 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Access } from '../../auth/auth-checker';
+import type { Context } from '../../context';
+import {
+  LedgerCheckConnection,
+  LedgerCheckView,
+  LedgerFindingConnection,
+  toLedgerCheckView,
+  toLedgerFindingView,
+} from './reconciliation.types';
+
+@Resolver(() => LedgerCheckView)
+export class ReconciliationResolver {
+  @Authorized(Access.ADMIN)
+  @Query(() => LedgerCheckConnection, { description: 'Ledger checks, the daily ones and those admins asked for, newest first' })
+  async ledgerChecks(
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const c = await ctx.services.reconciliation.list(ctx, first, after);
+    return { pageInfo: c.pageInfo, edges: c.edges.map((e) => ({ cursor: e.cursor, node: toLedgerCheckView(e.node) })) };
+  }
+
+  @Authorized(Access.ADMIN)
+  @Query(() => LedgerCheckView, { description: 'One ledger check with its findings' })
+  async ledgerCheck(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<LedgerCheckView> {
+    return toLedgerCheckView(await ctx.services.reconciliation.get(ctx, id));
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => LedgerCheckView, {
+    description:
+      'Queue a ledger check of the days from `from` to `to` (YYYY-MM-DD, both included, UTC); by default the last 30 days up to now',
+  })
+  async runLedgerCheck(
+    @Ctx() ctx: Context,
+    @Arg('from', () => String, { nullable: true }) from?: string,
+    @Arg('to', () => String, { nullable: true }) to?: string,
+  ): Promise<LedgerCheckView> {
+    return toLedgerCheckView(await ctx.services.reconciliation.queue(ctx, { from, to }));
+  }
+
+  @Authorized(Access.ADMIN)
+  @FieldResolver(() => LedgerFindingConnection, { description: 'The differences found, in the order the check reports them' })
+  async findings(
+    @Root() check: LedgerCheckView,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const c = await ctx.services.reconciliation.findings(ctx, check.id, first, after);
+    return { pageInfo: c.pageInfo, edges: c.edges.map((e) => ({ cursor: e.cursor, node: toLedgerFindingView(e.node) })) };
+  }
+}
