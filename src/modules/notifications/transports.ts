@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
@@ -84,7 +84,9 @@ export class FileTransport implements EmailTransport {
     await mkdir(this.dir, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const file = path.join(this.dir, `${stamp}-${message.template}-${message.outboxId}.eml`);
-    await writeFile(file, info.message as Buffer);
+    // Written aside and renamed, so a reader never sees half a message under the final name.
+    await writeFile(`${file}.partial`, info.message as Buffer);
+    await rename(`${file}.partial`, file);
     this.log.info({ path: file, template: message.template, outboxId: message.outboxId }, 'email written');
   }
 }
