@@ -6,7 +6,7 @@ import { metadataParam, optionalEnum, optionalObject, optionalString, requiredEn
 import type { AccountChanges, FormObject, SimAccount } from './types';
 import { generateId, isRecord, nowSeconds, snapshot } from './util';
 
-export const ONBOARDING_REQUIREMENTS = [
+const ONBOARDING_REQUIREMENTS = [
   'business_profile.url',
   'external_account',
   'individual.first_name',
@@ -43,7 +43,7 @@ export function accountRoutes(ctx: SimContext): Route[] {
   ];
 }
 
-export function createAccount(ctx: SimContext, params: FormObject): SimAccount {
+function createAccount(ctx: SimContext, params: FormObject): SimAccount {
   const type = optionalEnum(params, 'type', ['express', 'standard', 'custom'] as const) ?? 'standard';
   const requested = optionalObject(params, 'capabilities');
   const account: SimAccount = {
@@ -86,7 +86,7 @@ export function createAccount(ctx: SimContext, params: FormObject): SimAccount {
   return account;
 }
 
-export function createAccountLink(ctx: SimContext, params: FormObject): object {
+function createAccountLink(ctx: SimContext, params: FormObject): object {
   const accountId = requiredString(params, 'account');
   requiredEnum(params, 'type', ['account_onboarding', 'account_update'] as const);
   findParam(ctx.store.accounts, 'account', accountId, 'account');

@@ -67,7 +67,7 @@ export function findParam<T>(store: Map<string, T>, label: string, id: string, p
   return found;
 }
 
-export type RouteHandler = (params: FormObject, ...pathParams: string[]) => object;
+type RouteHandler = (params: FormObject, ...pathParams: string[]) => object;
 
 export interface Route {
   method: 'GET' | 'POST';

@@ -9,7 +9,7 @@ import { metadataParam, optionalBoolean, optionalObject } from './params';
 import type { FormObject, SimDispute } from './types';
 import { generateId, nowSeconds } from './util';
 
-export const EVIDENCE_FIELDS = [
+const EVIDENCE_FIELDS = [
   'access_activity_log',
   'billing_address',
   'cancellation_policy',
@@ -38,7 +38,7 @@ export const EVIDENCE_FIELDS = [
   'uncategorized_file',
   'uncategorized_text',
 ] as const;
-export const DISPUTE_DECISION_MS = 50;
+const DISPUTE_DECISION_MS = 50;
 
 export function disputeRoutes(ctx: SimContext): Route[] {
   const filters = { created: createdFilter, charge: equals<SimDispute>('charge'), payment_intent: equals<SimDispute>('payment_intent') };
@@ -112,7 +112,7 @@ export function settleDispute(ctx: SimContext, dispute: SimDispute, outcome: 'wo
 }
 
 /** Accepting the dispute: Stripe closes it as lost. */
-export function closeDisputeFromApi(ctx: SimContext, id: string): SimDispute {
+function closeDisputeFromApi(ctx: SimContext, id: string): SimDispute {
   return settleDispute(ctx, find(ctx.store.disputes, 'dispute', id), 'lost');
 }
 
@@ -120,7 +120,7 @@ export function closeDisputeFromApi(ctx: SimContext, id: string): SimDispute {
  * Saves evidence; `submit=true` sends it (the dispute goes under review). In test mode the text
  * `winning_evidence` / `losing_evidence` decides the outcome shortly after, as here.
  */
-export function updateDispute(ctx: SimContext, params: FormObject, id: string): SimDispute {
+function updateDispute(ctx: SimContext, params: FormObject, id: string): SimDispute {
   const dispute = find(ctx.store.disputes, 'dispute', id);
   const evidence = optionalObject(params, 'evidence') ?? {};
   for (const key of Object.keys(evidence)) {

@@ -4,7 +4,7 @@
 import type { Wire } from './types';
 import { nowSeconds } from './util';
 
-export interface StripeErrorBody {
+interface StripeErrorBody {
   type: string;
   message: string;
   code?: string;

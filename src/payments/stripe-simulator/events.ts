@@ -28,5 +28,4 @@ export function eventRoutes(ctx: SimContext): Route[] {
 }
 
 /** `charge.*` matches every charge event, as Stripe's `type` filter does. */
-export const typeMatches = (type: string, pattern: string) =>
-  pattern.endsWith('.*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern;
+const typeMatches = (type: string, pattern: string) => (pattern.endsWith('.*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern);

@@ -7,10 +7,10 @@ import { checkKnownParams, optionalInteger, optionalString } from './params';
 import type { FormObject, FormValue, StripeList } from './types';
 import { isRecord } from './util';
 
-export const LIST_PARAMS = ['limit', 'starting_after', 'ending_before'] as const;
-export const RANGE_KEYS = ['gt', 'gte', 'lt', 'lte'] as const;
+const LIST_PARAMS = ['limit', 'starting_after', 'ending_before'] as const;
+const RANGE_KEYS = ['gt', 'gte', 'lt', 'lte'] as const;
 
-export type ListFilter<T> = (item: T, value: FormValue) => boolean;
+type ListFilter<T> = (item: T, value: FormValue) => boolean;
 
 /** `created=<ts>` or `created[gt|gte|lt|lte]=<ts>`, as Stripe's list endpoints take it. */
 export function createdFilter<T extends { created: number }>(item: T, value: FormValue): boolean {
@@ -34,7 +34,7 @@ export function createdFilter<T extends { created: number }>(item: T, value: For
   );
 }
 
-export function parseTimestamp(value: FormValue, param: string): number {
+function parseTimestamp(value: FormValue, param: string): number {
   if (typeof value !== 'string' || !/^\d+$/.test(value)) {
     throw invalidParam(`Invalid integer: ${typeof value === 'string' ? value : JSON.stringify(value)}`, param, 'parameter_invalid_integer');
   }

@@ -17,7 +17,7 @@ export function parseFormBody(body: string): FormObject {
   return indexedObjectsToArrays(root) as FormObject;
 }
 
-export function splitKey(key: string): string[] {
+function splitKey(key: string): string[] {
   const open = key.indexOf('[');
   if (open <= 0 || !key.endsWith(']')) return [key];
   const segments = [key.slice(0, open)];
@@ -25,7 +25,7 @@ export function splitKey(key: string): string[] {
   return segments;
 }
 
-export function assignPath(root: FormObject, segments: string[], value: string): void {
+function assignPath(root: FormObject, segments: string[], value: string): void {
   let node = root;
   segments.forEach((rawSegment, i) => {
     const segment = rawSegment === '' ? String(Object.keys(node).length) : rawSegment;
@@ -39,7 +39,7 @@ export function assignPath(root: FormObject, segments: string[], value: string):
   });
 }
 
-export function indexedObjectsToArrays(value: FormValue, key = ''): FormValue {
+function indexedObjectsToArrays(value: FormValue, key = ''): FormValue {
   if (typeof value === 'string' || Array.isArray(value)) return value;
   const converted: FormObject = {};
   for (const [k, v] of Object.entries(value)) converted[k] = indexedObjectsToArrays(v, k);

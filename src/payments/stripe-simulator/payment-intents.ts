@@ -22,18 +22,18 @@ import { toWire } from './render';
 import type { FormObject, PaymentIntentStatus, SimPaymentIntent, SimPaymentMethod } from './types';
 import { generateId, nowSeconds, snapshot } from './util';
 
-export const CONFIRMABLE_STATES: PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
-export const CANCELABLE_STATES: PaymentIntentStatus[] = [
+const CONFIRMABLE_STATES: PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+const CANCELABLE_STATES: PaymentIntentStatus[] = [
   'requires_payment_method',
   'requires_capture',
   'requires_confirmation',
   'requires_action',
   'processing',
 ];
-export const DISPUTE_DELAY_MS = 25;
-export const BALANCE_TRANSACTION_DELAY_MS = 10;
+const DISPUTE_DELAY_MS = 25;
+const BALANCE_TRANSACTION_DELAY_MS = 10;
 
-export const PI_CREATE_PARAMS = [
+const PI_CREATE_PARAMS = [
   'amount',
   'currency',
   'allowed_payment_method_types',
@@ -61,7 +61,7 @@ export const PI_CREATE_PARAMS = [
   'transfer_group',
   'use_stripe_sdk',
 ] as const;
-export const PI_CONFIRM_PARAMS = [
+const PI_CONFIRM_PARAMS = [
   'allowed_payment_method_types',
   'capture_method',
   'error_on_requires_action',
@@ -96,7 +96,7 @@ export function paymentIntentRoutes(ctx: SimContext): Route[] {
   ];
 }
 
-export function createPaymentIntent(ctx: SimContext, params: FormObject): SimPaymentIntent {
+function createPaymentIntent(ctx: SimContext, params: FormObject): SimPaymentIntent {
   const amount = requiredPositiveInteger(params, 'amount');
   const currency = requiredCurrency(params);
   const paymentMethodName = optionalString(params, 'payment_method');
@@ -182,7 +182,7 @@ export function createPaymentIntent(ctx: SimContext, params: FormObject): SimPay
 }
 
 /** Since 2026-09-30.endive a PaymentIntent's payment method types are no longer set by the caller. */
-export function refuseRemovedPaymentMethodTypes(params: FormObject): void {
+function refuseRemovedPaymentMethodTypes(params: FormObject): void {
   if (params.payment_method_types === undefined) return;
   throw invalidRequest(
     'The `payment_method_types` parameter is no longer supported on this API version. Use dynamic payment methods, `allowed_payment_method_types` or `excluded_payment_method_types` instead.',
@@ -190,7 +190,7 @@ export function refuseRemovedPaymentMethodTypes(params: FormObject): void {
   );
 }
 
-export function confirmPaymentIntent(ctx: SimContext, params: FormObject, id: string): SimPaymentIntent {
+function confirmPaymentIntent(ctx: SimContext, params: FormObject, id: string): SimPaymentIntent {
   const pi = find(ctx.store.paymentIntents, 'payment_intent', id);
   refuseRemovedPaymentMethodTypes(params);
   const name = optionalString(params, 'payment_method');
@@ -199,11 +199,11 @@ export function confirmPaymentIntent(ctx: SimContext, params: FormObject, id: st
   return pi;
 }
 
-export function unexpectedState(ctx: SimContext, message: string, pi: SimPaymentIntent): StripeApiError {
+function unexpectedState(ctx: SimContext, message: string, pi: SimPaymentIntent): StripeApiError {
   return invalidRequest(message, { code: 'payment_intent_unexpected_state', payment_intent: toWire(ctx, pi) });
 }
 
-export function confirm_(
+function confirm_(
   ctx: SimContext,
   pi: SimPaymentIntent,
   newPaymentMethod: SimPaymentMethod | undefined,
@@ -283,7 +283,7 @@ export function confirm_(
   if (card.dispute) ctx.later(() => createDispute(ctx, pi.id), DISPUTE_DELAY_MS);
 }
 
-export function capturePaymentIntent(ctx: SimContext, params: FormObject, id: string): SimPaymentIntent {
+function capturePaymentIntent(ctx: SimContext, params: FormObject, id: string): SimPaymentIntent {
   const pi = find(ctx.store.paymentIntents, 'payment_intent', id);
   if (pi.status !== 'requires_capture') {
     throw unexpectedState(
@@ -309,7 +309,7 @@ export function capturePaymentIntent(ctx: SimContext, params: FormObject, id: st
   return pi;
 }
 
-export function cancelPaymentIntent(ctx: SimContext, params: FormObject, id: string): SimPaymentIntent {
+function cancelPaymentIntent(ctx: SimContext, params: FormObject, id: string): SimPaymentIntent {
   const pi = find(ctx.store.paymentIntents, 'payment_intent', id);
   const reason = optionalEnum(params, 'cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned'] as const);
   if (!CANCELABLE_STATES.includes(pi.status)) {

@@ -7,7 +7,7 @@ import { resourceMissing } from './errors';
 import type { SimPaymentMethod } from './types';
 import { emptyBillingDetails, generateId, nowSeconds } from './util';
 
-export const DECLINED = (code: string, decline_code: string, message: string) => ({ code, decline_code, message });
+const DECLINED = (code: string, decline_code: string, message: string) => ({ code, decline_code, message });
 
 /** Stripe's test PaymentMethods, by the name passed as `payment_method`; other `pm_card_*` act like a Visa. */
 export const TEST_CARDS: Record<string, TestCard> = {

@@ -39,7 +39,7 @@ export function refundRoutes(ctx: SimContext): Route[] {
   ];
 }
 
-export function createRefundFromApi(ctx: SimContext, params: FormObject): SimRefund {
+function createRefundFromApi(ctx: SimContext, params: FormObject): SimRefund {
   const paymentIntentId = optionalString(params, 'payment_intent');
   const chargeId = optionalString(params, 'charge');
   const amount = optionalPositiveInteger(params, 'amount');

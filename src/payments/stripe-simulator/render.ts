@@ -26,10 +26,10 @@ export function toWire(ctx: SimContext, value: object): Wire {
   return copy;
 }
 
-export type Expander = { store: keyof SimStore } | { include: (ctx: SimContext, owner: Wire) => Wire };
+type Expander = { store: keyof SimStore } | { include: (ctx: SimContext, owner: Wire) => Wire };
 
 /** What `expand[]` can reach on each object at this API version; everything else stays an id. */
-export const EXPANDABLE: Record<string, Record<string, Expander>> = {
+const EXPANDABLE: Record<string, Record<string, Expander>> = {
   payment_intent: { latest_charge: { store: 'charges' }, payment_method: { store: 'paymentMethods' } },
   charge: {
     payment_intent: { store: 'paymentIntents' },
@@ -53,7 +53,7 @@ export function render(ctx: SimContext, result: object, expand: string[]): Wire 
   return wire;
 }
 
-export function expandPath(ctx: SimContext, value: Wire, segments: string[], fullPath: string): void {
+function expandPath(ctx: SimContext, value: Wire, segments: string[], fullPath: string): void {
   const [field, ...rest] = segments;
   if (value.object === 'list') {
     if (field !== 'data' || rest.length === 0) {

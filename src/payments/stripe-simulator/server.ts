@@ -15,9 +15,9 @@ import { render } from './render';
 import { SIMULATED_API_VERSION, type FormObject, type LoggedRequest, type Wire } from './types';
 import { canonicalJson, generateId, readBody } from './util';
 
-export const CONTROL_PREFIX = '/_simulator';
+const CONTROL_PREFIX = '/_simulator';
 
-export interface ApiServerDeps {
+interface ApiServerDeps {
   ctx: SimContext;
   routes: Route[];
   faults: Faults;

@@ -48,7 +48,7 @@ export function transferRoutes(ctx: SimContext): Route[] {
   ];
 }
 
-export function createTransfer(ctx: SimContext, params: FormObject): SimTransfer {
+function createTransfer(ctx: SimContext, params: FormObject): SimTransfer {
   const amount = requiredPositiveInteger(params, 'amount');
   const currency = requiredCurrency(params);
   const destinationId = requiredString(params, 'destination');

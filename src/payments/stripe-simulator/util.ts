@@ -44,7 +44,7 @@ export function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-export const EMPTY_ADDRESS = { city: null, country: null, line1: null, line2: null, postal_code: null, state: null };
+const EMPTY_ADDRESS = { city: null, country: null, line1: null, line2: null, postal_code: null, state: null };
 export const emptyBillingDetails = (): SimPaymentMethod['billing_details'] => ({
   address: { ...EMPTY_ADDRESS },
   email: null,
