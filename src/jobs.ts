@@ -18,10 +18,11 @@ const lastAttempt = (helpers: JobHelpers) => helpers.job.attempts >= helpers.job
  * `graphile_worker.add_job(...)` inside the transaction that makes them necessary, so a job
  * exists exactly when its cause committed; failures are retried with exponential backoff.
  *
- * Every task ends for good on a permanent error, with its decision recorded where admins see it:
- * holds are released (status history, the charge's failure message), refunds record Stripe's
+ * The money tasks end for good on a permanent error, with the decision recorded where admins see
+ * it: holds are released (status history, the charge's failure message), refunds record Stripe's
  * refusal on the charge, webhook events and payouts end FAILED, Cal.com's refusal is noted in the
- * consultation's history. Only ambiguous failures are retried, a bounded number of times.
+ * consultation's history. Only ambiguous failures are retried, a bounded number of times. Emails
+ * keep their last error on the outbox row and stop after 10 attempts.
  */
 export function taskList(services: Services): TaskList {
   return {

@@ -48,10 +48,13 @@ export async function startSimulatorProcess(): Promise<SimProcess> {
   });
   const { url, port } = await ready;
   const ask = (m: object) =>
-    new Promise<any>((resolve) => {
+    new Promise<any>((resolve, reject) => {
+      if (!child.connected) return reject(new Error('the simulator process is gone'));
       const id = next++;
       pending.set(id, resolve);
-      child.send({ ...m, id });
+      child.send({ ...m, id }, (err) => {
+        if (err) reject(err);
+      });
     });
   return {
     url,
