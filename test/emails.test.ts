@@ -433,7 +433,7 @@ describe('exactly once', () => {
     const intent = [...t.stripe.paymentIntents.values()].find((p) => p.metadata.consultation_id === c.id)!;
     t.stripe.autoDeliverWebhooks = false;
     try {
-      await stripeSdk().paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
+      await stripeSdk().paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa', return_url: 'https://example.com/return' });
     } finally {
       t.stripe.autoDeliverWebhooks = true;
     }

@@ -409,7 +409,7 @@ function contract(name: string, timeoutMs: number, setUp: () => Promise<Leg & { 
           created: expect.any(Number),
           livemode: false,
           pending_webhooks: expect.any(Number),
-          request: { id: expect.stringMatching(/^req_/), idempotency_key: `consultation:${consultationId}:payment-intent` },
+          request: { id: expect.stringMatching(/^req_/), idempotency_key: `consultation:${consultationId}:payment-intent:confirm` },
           type: 'payment_intent.succeeded',
           data: { object: { object: 'payment_intent', id: pi.id, status: 'succeeded', latest_charge: pi.chargeId } },
         });

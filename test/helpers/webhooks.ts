@@ -9,7 +9,7 @@ import { sql } from './fixtures';
  * that processing made Stripe emit; fails after `timeoutMs`. Polls every 10 ms: tests call it
  * after most steps.
  */
-export async function waitForWebhooks(t: TestApp, timeoutMs = 10_000): Promise<void> {
+export async function waitForWebhooks(t: TestApp, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const busy = async () => {
     await t.stripe.flushWebhooks();
