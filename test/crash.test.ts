@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +48,21 @@ interface Kill {
   signal: string | null;
   afterMs: number;
   ops: number;
+}
+
+/** `npm run check:ledger` as an operator runs it (the script, through ts-node, as the npm script does). */
+function checkLedgerCommand(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const base = { ...process.env };
+  for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_API_BASE', 'DATABASE_URL', 'NODE_ENV']) delete base[name];
+  const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'scripts/check-ledger.ts'], {
+    cwd: path.resolve(__dirname, '..'),
+    env: { ...base, LOG_LEVEL: 'silent', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 let sim: SimProcess;
@@ -270,6 +286,8 @@ it(
     );
     server.kill();
     await server.exited;
+    // What an operator runs after an incident: our books against Stripe's, over the test's window.
+    const ledger = await checkLedgerCommand({ DATABASE_URL: db.url, STRIPE_API_BASE: sim.url, STRIPE_SECRET_KEY: 'sk_test_crash' });
 
     const report = {
       stats,
@@ -280,11 +298,16 @@ it(
       succeeded: stripe.paymentIntents.filter((p) => p.status === 'succeeded').length,
       refunds: stripe.refunds.length,
       violations: violations.slice(0, 20),
+      ledgerCheck: ledger.stdout.trim() || ledger.stderr.trim(),
       serverLog: logFile,
     };
     console.log(`crash test: ${JSON.stringify(report, null, 2)}`);
 
     expect(violations).toEqual([]);
+    expect({ code: ledger.code, differences: ledger.stdout.trim() }).toEqual({
+      code: 0,
+      differences: expect.stringMatching(/^ledger agrees: /),
+    });
     expect(after.data?.bookConsultation.consultation.status).toBe('SCHEDULED');
     expect(stats.bookings).toBeGreaterThanOrEqual(200);
     // Every deterministic point was reached: the server killed itself there, with SIGKILL.
