@@ -40,6 +40,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`Failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  // One line an operator can act on; the stack only when asked for (LOG_LEVEL=debug or trace).
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const verbose = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '') && err instanceof Error;
+  process.stderr.write(`Failed to start: ${message}\n${verbose ? `${err.stack}\n` : ''}`);
   process.exit(1);
 });
