@@ -50,7 +50,11 @@ describe('configuration', () => {
     ['GRAPHQL_MAX_COST', 'lots', /^GRAPHQL_MAX_COST must be a whole number/],
     ['BODY_LIMIT_BYTES', '1k', /^BODY_LIMIT_BYTES must be a whole number/],
     ['EMAIL_FROM', 'nobody', /^EMAIL_FROM must be an address or "Name <address>", got "nobody"$/],
-    ['CORS_ORIGINS', 'localhost:3000', /^CORS_ORIGINS must be a comma-separated list of origins such as http:\/\/localhost:3000 \(or \*\), got "localhost:3000"$/],
+    [
+      'CORS_ORIGINS',
+      'localhost:3000',
+      /^CORS_ORIGINS must be a comma-separated list of origins such as http:\/\/localhost:3000 \(or \*\), got "localhost:3000"$/,
+    ],
     ['CORS_ORIGINS', 'http://a.example/app', /^CORS_ORIGINS must be a comma-separated list of origins/],
     ['SHUTDOWN_GRACE_MS', '-5', /^SHUTDOWN_GRACE_MS must be a whole number from 0 to 600000, got -5$/],
   ];

@@ -161,7 +161,8 @@ function shareBps(env: Env): number {
 
 function hostName(env: Env): string {
   const v = str(env, 'HOST', '0.0.0.0');
-  if (!/^[\w.:-]+$/.test(v)) throw new ConfigError(`HOST must be a host name or IP address to listen on, such as 0.0.0.0 or ::, got "${v}"`);
+  if (!/^[\w.:-]+$/.test(v))
+    throw new ConfigError(`HOST must be a host name or IP address to listen on, such as 0.0.0.0 or ::, got "${v}"`);
   return v;
 }
 

@@ -1,8 +1,9 @@
 import { Pool } from 'pg';
-import { run, type Runner, type TaskList } from 'graphile-worker';
+import { run, type JobHelpers, type Runner, type Task, type TaskList } from 'graphile-worker';
 import type { Logger as PinoLogger } from 'pino';
 import { Logger as WorkerLogger } from 'graphile-worker';
 import type { RefundSource } from './modules/consultation/charge.entity';
+import { withLogScope } from './logging';
 import type { Services } from './services';
 
 /**
@@ -46,6 +47,24 @@ function workerLogger(log: PinoLogger): WorkerLogger {
   });
 }
 
+/** Each job logs with its job id, and with the id of the request that queued it when its payload carries one. */
+function inLogScope(tasks: TaskList, log: PinoLogger): TaskList {
+  return Object.fromEntries(
+    Object.entries(tasks as Record<string, Task>).map(([task, fn]) => [
+      task,
+      (payload: unknown, helpers: JobHelpers) => {
+        const reqId = (payload as { reqId?: unknown } | null)?.reqId;
+        const scope = { jobId: helpers.job.id, task, reqId: typeof reqId === 'string' ? reqId : undefined };
+        return withLogScope(scope, async () => {
+          const started = Date.now();
+          await fn(payload, helpers);
+          log.debug({ attempt: helpers.job.attempts, ms: Date.now() - started }, 'job done');
+        });
+      },
+    ]),
+  );
+}
+
 export interface Jobs {
   runner: Runner;
   stop(): Promise<void>;
@@ -62,7 +81,7 @@ export async function startJobs(services: Services, connectionString: string, ex
     noHandleSignals: true,
     pollInterval: 1000,
     logger: workerLogger(services.log),
-    taskList: { ...taskList(services), ...extraTasks },
+    taskList: inLogScope({ ...taskList(services), ...extraTasks }, services.log),
   });
   return {
     runner,

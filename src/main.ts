@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import pino from 'pino';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { resolveDatabaseUrl } from './db/database';
+import { createLogger } from './logging';
 
 async function main(): Promise<void> {
   let config;
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel);
   const db = await resolveDatabaseUrl(config.databaseUrl, config.embeddedPgDir, log);
   const app = await createApp({ config, databaseUrl: db.url, log });
   const url = await app.listen();

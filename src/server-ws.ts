@@ -3,9 +3,11 @@ import type http from 'node:http';
 import {
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
+  execute,
   getOperationAST,
   parse,
   specifiedRules,
+  subscribe,
   validate,
   type DocumentNode,
   type ExecutionArgs,
@@ -20,6 +22,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
 import { operationLimits } from './graphql/limits';
+import { withLogScope } from './logging';
 import { createContext } from './server';
 import type { Services } from './services';
 
@@ -75,6 +78,10 @@ function bearerHeader(params: Readonly<Record<string, unknown>> | undefined): st
   if (typeof raw !== 'string' || raw.trim() === '') return null;
   const value = raw.trim();
   return /^bearer\s/i.test(value) ? value : `Bearer ${value}`;
+}
+
+function reqIdOf(args: ExecutionArgs): string | undefined {
+  return args.contextValue instanceof Context ? args.contextValue.requestId : undefined;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -134,6 +141,9 @@ export function attachWebSocket(opts: {
     {
       schema,
       isProd: config.isProduction,
+      // Resolvers and services log with the operation's reqId (a subscription's events too).
+      execute: (args) => withLogScope({ reqId: reqIdOf(args) }, () => execute(args)),
+      subscribe: (args) => withLogScope({ reqId: reqIdOf(args) }, () => subscribe(args)),
 
       onConnect: async (ctx) => {
         const { socket } = ctx.extra;
@@ -192,7 +202,7 @@ export function attachWebSocket(opts: {
         // Unreachable: graphql-ws refuses operations before connection_ack.
         if (!viewer || !connectionId) throw new Error('WebSocket operation before authentication');
         const requestId = randomUUID();
-        const opLog = services.log.child({ requestId, connectionId, operationId: id });
+        const opLog = services.log.child({ reqId: requestId, connectionId, operationId: id });
         return new Context(services, services.orm.em.fork(), viewer, null, requestId, opLog);
       },
 

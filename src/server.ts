@@ -11,6 +11,7 @@ import { bearerToken, verifyToken } from './auth/token';
 import { DomainError } from './common/errors';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
+import { withLogScope } from './logging';
 import { operationLimits } from './graphql/limits';
 import { sendFinanceExport } from './modules/finance/finance.export';
 import { webhookRoutes } from './modules/webhooks/webhook.routes';
@@ -19,7 +20,7 @@ import type { Services } from './services';
 /** Builds a request's context from its bearer token; a bad token is kept as the reason, not thrown. */
 export async function createContext(services: Services, authorization: string | undefined | null, requestId: string): Promise<Context> {
   const em = services.orm.em.fork();
-  const log = services.log.child({ requestId });
+  const log = services.log.child({ reqId: requestId });
   const token = bearerToken(authorization);
   if (token === null) return new Context(services, em, null, null, requestId, log);
   try {
@@ -73,6 +74,9 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Everything the handler runs (resolvers, services, the ORM) logs with this request's reqId.
+  // preHandler, not onRequest: the body is read on the socket's own async context in between.
+  fastify.addHook('preHandler', (request, _reply, done) => withLogScope({ reqId: request.id }, done));
 
   await fastify.register(webhookRoutes, { services });
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import pino from 'pino';
+import type { DestinationStream } from 'pino';
 import { createApp, type App } from '../../src/app';
 import { signToken } from '../../src/auth/token';
 import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logging';
 import type { Role } from '../../src/modules/user/user.entity';
 import { LogTransport } from '../../src/modules/notifications/notification.service';
 import type { StripeSimulator } from '../../src/payments/stripe-simulator';
@@ -40,10 +41,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, opts: { databaseUrl?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { databaseUrl?: string; logStream?: DestinationStream } = {},
+): Promise<TestApp> {
   const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel, opts.logStream);
   const emails = new LogTransport(log);
   const statements: string[] = [];
   const app = await createApp({

@@ -18,6 +18,7 @@ import { ActorKind, Consultation, ConsultationStatus as S, ConsultationStatusCha
 import { publishStatusChanged, type TransactionalPublisher } from './consultation.events';
 import { ACTIVE_STATUSES, assertTransition } from './consultation.state';
 import { decideCancellationRefund } from './refund-policy';
+import { currentReqId } from '../../logging';
 
 export interface Actor {
   kind: ActorKind;
@@ -164,9 +165,9 @@ export class ConsultationService {
       await publishStatusChanged(this.deps.publisher, em, this.payload(c, null));
       // The hold ends by itself if the payment never completes.
       await em.execute(
-        `select graphile_worker.add_job('expire_unpaid_booking', json_build_object('consultationId', ?::text),
+        `select graphile_worker.add_job('expire_unpaid_booking', json_build_object('consultationId', ?::text, 'reqId', ?::text),
            run_at := ?::timestamptz, job_key := ?, max_attempts := 25)`,
-        [id, c.paymentExpiresAt, `expire:${id}`],
+        [id, currentReqId(), c.paymentExpiresAt, `expire:${id}`],
       );
       return c;
     });
@@ -341,8 +342,8 @@ export class ConsultationService {
       if (c.calBookingId && !opts.fromCalcom && this.deps.config.calcom.apiKey) {
         // Cal.com holds the calendar: tell it too, from the job queue so a Cal.com outage retries.
         await em.execute(
-          `select graphile_worker.add_job('calcom_cancel_booking', json_build_object('uid', ?::text, 'reason', ?::text), job_key := ?, max_attempts := 15)`,
-          [c.calBookingId, reason ?? 'Cancelled', `calcom-cancel:${c.calBookingId}`],
+          `select graphile_worker.add_job('calcom_cancel_booking', json_build_object('uid', ?::text, 'reason', ?::text, 'reqId', ?::text), job_key := ?, max_attempts := 15)`,
+          [c.calBookingId, reason ?? 'Cancelled', currentReqId(), `calcom-cancel:${c.calBookingId}`],
         );
       }
       return c;
@@ -431,9 +432,9 @@ export class ConsultationService {
     reason: string | null,
   ): Promise<void> {
     await em.execute(
-      `select graphile_worker.add_job('refund_consultation', json_build_object('consultationId', ?::text, 'source', ?::text, 'userId', ?::text, 'reason', ?::text),
+      `select graphile_worker.add_job('refund_consultation', json_build_object('consultationId', ?::text, 'source', ?::text, 'userId', ?::text, 'reason', ?::text, 'reqId', ?::text),
          run_at := now() + interval '30 seconds', job_key := ?, max_attempts := 25)`,
-      [id, source, userId, reason, `refund:${id}`],
+      [id, source, userId, reason, currentReqId(), `refund:${id}`],
     );
   }
 

@@ -4,6 +4,7 @@ import type { Advisor } from '../advisor/advisor.entity';
 import type { Consultation } from '../consultation/consultation.entity';
 import type { AdvisorAction } from '../advisor/advisor.state';
 import { EmailStatus, OutboxEmail } from './email.entity';
+import { currentReqId } from '../../logging';
 
 export interface EmailMessage {
   /** The same key twice queues one email: e.g. `booking-confirmed:<consultation id>`. */
@@ -47,9 +48,10 @@ export class NotificationService {
       [message.dedupeKey, message.to, message.template, message.subject, JSON.stringify(message.data)],
     );
     if (rows[0]) {
-      await em.execute(`select graphile_worker.add_job('deliver_email', json_build_object('id', ?::text), max_attempts := 10)`, [
-        rows[0].id,
-      ]);
+      await em.execute(
+        `select graphile_worker.add_job('deliver_email', json_build_object('id', ?::text, 'reqId', ?::text), max_attempts := 10)`,
+        [rows[0].id, currentReqId()],
+      );
     }
   }
 

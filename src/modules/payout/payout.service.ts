@@ -13,6 +13,7 @@ import { formatCents, type NotificationService } from '../notifications/notifica
 import { User } from '../user/user.entity';
 import { AdvisorPayout, PayoutStatus as P } from './payout.entity';
 import { assertPayoutTransition, PROCESSABLE_STATUSES } from './payout.state';
+import { currentReqId } from '../../logging';
 
 /**
  * A payout left PROCESSING this long was abandoned mid-call (the process died): it may be sent
@@ -344,10 +345,10 @@ export class PayoutService {
       );
       if (!advisor || !state.payoutsEnabled || !releaseHolds) return;
       await em.execute(
-        `select graphile_worker.add_job('process_payout', json_build_object('payoutId', id::text),
+        `select graphile_worker.add_job('process_payout', json_build_object('payoutId', id::text, 'reqId', ?::text),
            job_key := 'process-payout:' || id::text, max_attempts := 5)
          from advisor_payouts where advisor_id = ? and status = 'on_hold'`,
-        [advisor.id],
+        [currentReqId(), advisor.id],
       );
     });
   }

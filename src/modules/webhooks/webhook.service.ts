@@ -5,6 +5,7 @@ import { assertUuid } from '../../common/ids';
 import type { Context } from '../../context';
 import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
+import { currentReqId } from '../../logging';
 
 export type Outcome = 'processed' | 'ignored';
 export type Handler = (event: WebhookEvent) => Promise<Outcome>;
@@ -48,9 +49,9 @@ export class WebhookService {
       if (!rows[0]) return null;
       // The safety net: if processing below fails or the process dies, the queue picks it up.
       await em.execute(
-        `select graphile_worker.add_job('process_webhook_event', json_build_object('id', ?::text),
+        `select graphile_worker.add_job('process_webhook_event', json_build_object('id', ?::text, 'reqId', ?::text),
            run_at := now() + interval '30 seconds', job_key := ?, max_attempts := ?)`,
-        [rows[0].id, `webhook:${rows[0].id}`, MAX_ATTEMPTS],
+        [rows[0].id, currentReqId(), `webhook:${rows[0].id}`, MAX_ATTEMPTS],
       );
       return rows[0].id;
     });
