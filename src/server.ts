@@ -61,6 +61,13 @@ const logUnexpected: ApolloServerPlugin<Context> = {
 export interface HttpServer {
   fastify: FastifyInstance;
   apollo: ApolloServer<Context>;
+  /**
+   * The first step of a graceful shutdown: /readyz answers 503 from now on, so load balancers stop
+   * sending traffic, and every response asks its client to close the connection, so keep-alive
+   * connections end; requests are still served until the server closes.
+   */
+  drain(): void;
+  readonly draining: boolean;
 }
 
 export async function createHttpServer(services: Services, schema: GraphQLSchema): Promise<HttpServer> {
@@ -70,9 +77,13 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     bodyLimit: config.graphql.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // A request that reaches us while closing is served, not answered 503: draining already sent clients away.
+    return503OnClosing: false,
   }) as unknown as FastifyInstance;
+  let draining = false;
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (draining) reply.header('connection', 'close');
   });
   // Everything the handler runs (resolvers, services, the ORM) logs with this request's reqId.
   // preHandler, not onRequest: the body is read on the socket's own async context in between.
@@ -87,6 +98,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     return sendFinanceExport(ctx, request.params.file, request.query.month, reply);
   });
   fastify.get('/readyz', async (_req, reply) => {
+    if (draining) return reply.code(503).send({ status: 'draining' });
     try {
       await services.orm.em.fork().execute('select 1');
       return { status: 'ready' };
@@ -99,6 +111,8 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     schema,
     introspection: config.graphql.introspection,
     csrfPrevention: true,
+    // Apollo would close the server on the first SIGTERM itself; main.ts drains first (readiness 503, grace period).
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     validationRules: [operationLimits(config.graphql.maxDepth, config.graphql.maxCost)],
     formatError: (formatted, error) => formatError(formatted, error),
@@ -115,5 +129,14 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     method: ['GET', 'POST', 'OPTIONS'],
     context: async (request) => createContext(services, request.headers.authorization, request.id),
   });
-  return { fastify, apollo };
+  return {
+    fastify,
+    apollo,
+    drain() {
+      draining = true;
+    },
+    get draining() {
+      return draining;
+    },
+  };
 }
