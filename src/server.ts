@@ -3,13 +3,14 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { bearerToken, verifyToken } from './auth/token';
 import { DomainError } from './common/errors';
 import { Context, type Viewer } from './context';
+import { addExplorer, explorerLandingPage } from './explorer';
 import { formatError } from './graphql/errors';
 import { withLogScope } from './logging';
 import { operationLimits } from './graphql/limits';
@@ -89,6 +90,20 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
   // preHandler, not onRequest: the body is read on the socket's own async context in between.
   fastify.addHook('preHandler', (request, _reply, done) => withLogScope({ reqId: request.id }, done));
 
+  // Browser apps on the CORS_ORIGINS answer preflights here, before Apollo's CSRF check (which
+  // only lets through requests a browser would have preflighted). Bearer tokens, no cookies.
+  if (config.corsOrigins.length) {
+    await fastify.register(cors, {
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight', 'x-apollo-operation-name'],
+      exposedHeaders: ['x-request-id'],
+      credentials: false,
+      maxAge: 600,
+    });
+  }
+  if (config.graphql.explorer) addExplorer(fastify);
+
   await fastify.register(webhookRoutes, { services });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
@@ -119,14 +134,15 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       ApolloServerPluginCacheControlDisabled(),
-      config.graphql.explorer ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+      config.graphql.explorer ? explorerLandingPage() : ApolloServerPluginLandingPageDisabled(),
       logUnexpected,
     ],
   });
   await apollo.start();
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',
-    method: ['GET', 'POST', 'OPTIONS'],
+    // OPTIONS is the CORS plugin's: Apollo would refuse a preflight as a CSRF attempt.
+    method: ['GET', 'POST'],
     context: async (request) => createContext(services, request.headers.authorization, request.id),
   });
   return {
