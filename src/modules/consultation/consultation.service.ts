@@ -6,7 +6,15 @@ import type { Config } from '../../config';
 import { badInput, conflict, DomainError, forbidden, notFound } from '../../common/errors';
 import { assertUuid, isUuid } from '../../common/ids';
 import type { Context } from '../../context';
-import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
+import {
+  cursorShapes,
+  keysetCondition,
+  keysetOrder,
+  pageRequest,
+  toConnection,
+  type ConnectionShape,
+  type PageRequest,
+} from '../../graphql/connection';
 import type { PaymentGateway } from '../../payments/gateway';
 import { Advisor, ApprovalStatus } from '../advisor/advisor.entity';
 import type { LedgerService } from '../ledger/ledger.service';
@@ -720,7 +728,7 @@ export class ConsultationService {
     return { consultation: c, party };
   }
 
-  async listMine(ctx: Context, filter: ListFilter, first?: number, after?: string): Promise<ConnectionShape<Consultation>> {
+  async listMine(ctx: Context, filter: ListFilter, paging: PageRequest): Promise<ConnectionShape<Consultation>> {
     const viewer = ctx.requireViewer();
     const where: FilterQuery<Consultation> = {};
     if (filter.as === 'advisor') {
@@ -730,10 +738,10 @@ export class ConsultationService {
     } else {
       where.client = viewer.id;
     }
-    return this.page(ctx.em, where, filter, first, after);
+    return this.page(ctx.em, where, filter, paging);
   }
 
-  async adminList(ctx: Context, filter: AdminFilter, first?: number, after?: string): Promise<ConnectionShape<Consultation>> {
+  async adminList(ctx: Context, filter: AdminFilter, paging: PageRequest): Promise<ConnectionShape<Consultation>> {
     ctx.requireAdmin();
     const where: FilterQuery<Consultation> = {};
     if (filter.advisorId) where.advisor = assertUuid(filter.advisorId, 'advisorId');
@@ -742,48 +750,36 @@ export class ConsultationService {
     if (filter.from) range.$gte = filter.from;
     if (filter.to) range.$lt = filter.to;
     if (Object.keys(range).length) where.startTime = range;
-    return this.page(ctx.em, where, { status: filter.status }, first, after);
+    return this.page(ctx.em, where, { status: filter.status }, paging);
   }
 
   private async page(
     em: EntityManager,
     where: FilterQuery<Consultation>,
     filter: { status?: S[]; when?: 'upcoming' | 'past' },
-    first?: number,
-    after?: string,
+    paging: PageRequest,
   ): Promise<ConnectionShape<Consultation>> {
-    const size = pageSize(first);
+    const page = pageRequest(paging, cursorShapes.stringAndId);
     const and: FilterQuery<Consultation>[] = [where];
     if (filter.status?.length) and.push({ status: { $in: filter.status } });
     const now = new Date();
     // Upcoming: soonest first; past and everything else: latest first.
-    const ascending = filter.when === 'upcoming';
+    const direction = filter.when === 'upcoming' ? 'asc' : 'desc';
+    const order = [
+      ['startTime', direction],
+      ['id', direction],
+    ] as const;
     if (filter.when === 'upcoming') and.push({ endTime: { $gt: now }, status: { $in: [...ACTIVE_STATUSES] } });
     if (filter.when === 'past') and.push({ $or: [{ endTime: { $lte: now } }, { status: { $nin: [...ACTIVE_STATUSES] } }] });
-    if (after) {
-      const [at, id] = decodeCursor(after, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') as [
-        string,
-        string,
-      ];
-      const t = new Date(at);
-      and.push(
-        ascending
-          ? { $or: [{ startTime: { $gt: t } }, { startTime: t, id: { $gt: id } }] }
-          : { $or: [{ startTime: { $lt: t } }, { startTime: t, id: { $lt: id } }] },
-      );
-    }
+    if (page.cursor) and.push(keysetCondition(order, [new Date(page.cursor[0] as string), page.cursor[1]], page.backward));
     const rows = await em.find(
       Consultation,
       { $and: and },
-      {
-        orderBy: ascending ? { startTime: 'asc', id: 'asc' } : { startTime: 'desc', id: 'desc' },
-        limit: size + 1,
-        populate: ['advisor', 'client'],
-      },
+      { orderBy: keysetOrder(order, page.backward), limit: page.size + 1, populate: ['advisor', 'client'] },
     );
     return toConnection(
       rows,
-      size,
+      page,
       (c) => [c.startTime.toISOString(), c.id],
       (c) => c,
     );

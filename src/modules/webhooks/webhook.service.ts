@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { DomainError, notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
 import type { Context } from '../../context';
-import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
+import { cursorShapes, keysetCondition, keysetOrder, pageRequest, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
 import { currentReqId } from '../../logging';
 
@@ -105,21 +105,18 @@ export class WebhookService {
 
   async list(ctx: Context, status: WebhookEventStatus | undefined, first?: number, after?: string): Promise<ConnectionShape<WebhookEvent>> {
     ctx.requireAdmin();
-    const size = pageSize(first);
-    const where: Record<string, unknown> = {};
-    if (status) where.status = status;
-    if (after) {
-      const [at, id] = decodeCursor(after, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') as [
-        string,
-        string,
-      ];
-      const t = new Date(at);
-      where.$or = [{ receivedAt: { $lt: t } }, { receivedAt: t, id: { $lt: id } }];
-    }
-    const rows = await ctx.em.find(WebhookEvent, where, { orderBy: { receivedAt: 'desc', id: 'desc' }, limit: size + 1 });
+    const page = pageRequest({ first, after }, cursorShapes.stringAndId);
+    const order = [
+      ['receivedAt', 'desc'],
+      ['id', 'desc'],
+    ] as const;
+    const where: Record<string, unknown>[] = [];
+    if (status) where.push({ status });
+    if (page.cursor) where.push(keysetCondition(order, [new Date(page.cursor[0] as string), page.cursor[1]], false));
+    const rows = await ctx.em.find(WebhookEvent, { $and: where }, { orderBy: keysetOrder(order, false), limit: page.size + 1 });
     return toConnection(
       rows,
-      size,
+      page,
       (e) => [e.receivedAt.toISOString(), e.id],
       (e) => e,
     );
