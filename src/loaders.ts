@@ -47,7 +47,7 @@ export function createLoaders(em: EntityManager): Loaders {
       return ids.map((id) => grouped.get(id) ?? []);
     }),
     reviewsByAdvisor: new DataLoader((keys) => loadReviewPages(em, keys), {
-      cacheKeyFn: (k) => `${k.advisorId}|${k.first}|${k.after ?? ''}`,
+      cacheKeyFn: (k) => `${k.advisorId}|${k.shape}`,
     }),
   };
 }

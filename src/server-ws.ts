@@ -3,9 +3,11 @@ import type http from 'node:http';
 import {
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
+  execute,
   getOperationAST,
   parse,
   specifiedRules,
+  subscribe,
   validate,
   type DocumentNode,
   type ExecutionArgs,
@@ -20,16 +22,18 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
 import { operationLimits } from './graphql/limits';
+import { withLogScope } from './logging';
 import { createContext } from './server';
 import type { Services } from './services';
 
 /**
- * Close codes the server uses. 4401 is graphql-ws's own "Unauthorized" code, which its client
- * treats as fatal (no retry with the same token); 1001 on shutdown is one it retries, so clients
- * move to another instance and resubscribe.
+ * Close codes the server uses. 4403 "Forbidden" is the protocol's code for a refused connection,
+ * and graphql-ws clients retry after it: a client whose connectionParams is a function that reads
+ * the current token reconnects with a fresh one (4401 would be fatal to them: no retry at all).
+ * 1001 on shutdown is retried too, so clients move to another instance and resubscribe.
  */
 export const WS_CLOSE = {
-  unauthorized: 4401,
+  forbidden: 4403,
   internalError: 4500,
   goingAway: 1001,
 } as const;
@@ -77,6 +81,10 @@ function bearerHeader(params: Readonly<Record<string, unknown>> | undefined): st
   return /^bearer\s/i.test(value) ? value : `Bearer ${value}`;
 }
 
+function reqIdOf(args: ExecutionArgs): string | undefined {
+  return args.contextValue instanceof Context ? args.contextValue.requestId : undefined;
+}
+
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
@@ -85,9 +93,9 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
  * Serves graphql-ws (the graphql-transport-ws protocol) at /graphql on the HTTP server's own port.
  *
  * Authentication happens once, at `connection_init`: `connectionParams.authorization` carries
- * `Bearer <jwt>` or the bare jwt. A missing or refused token closes the socket with 4401
- * "Unauthorized" before any operation can run; the socket is also closed with 4401 when the token
- * expires. Each operation then gets a Context of its own (a fresh EntityManager fork) for the
+ * `Bearer <jwt>` or the bare jwt. A missing, refused or expired token closes the socket with 4403
+ * "Forbidden" before any operation can run; an open socket is closed with 4403 "Token expired" at
+ * its token's `exp`, so a client reconnects with a fresh token and resubscribes. Each operation then gets a Context of its own (a fresh EntityManager fork) for the
  * viewer verified at connect time. A subscription's Context lives as long as the subscription, so
  * a resolver that loads rows per event should fork again (`context.em.fork()`) or it will read
  * entities cached by an earlier event.
@@ -126,7 +134,7 @@ export function attachWebSocket(opts: {
 
   const refuse = (socket: WebSocket, code: number, reason: string): false => {
     socket.close(code, reason);
-    // graphql-ws then tries to close with 4403; the socket is already closing, so ours is what the client sees.
+    // graphql-ws then closes with 4403 itself; the socket is already closing, so ours is what the client sees.
     return false;
   };
 
@@ -134,11 +142,14 @@ export function attachWebSocket(opts: {
     {
       schema,
       isProd: config.isProduction,
+      // Resolvers and services log with the operation's reqId (a subscription's events too).
+      execute: (args) => withLogScope({ reqId: reqIdOf(args) }, () => execute(args)),
+      subscribe: (args) => withLogScope({ reqId: reqIdOf(args) }, () => subscribe(args)),
 
       onConnect: async (ctx) => {
         const { socket } = ctx.extra;
         const header = bearerHeader(ctx.connectionParams);
-        if (!header) return refuse(socket, WS_CLOSE.unauthorized, 'Unauthorized');
+        if (!header) return refuse(socket, WS_CLOSE.forbidden, 'Forbidden');
         const connectionId = randomUUID();
         let context: Context;
         try {
@@ -147,7 +158,7 @@ export function attachWebSocket(opts: {
           log.error({ err, connectionId }, 'could not authenticate a WebSocket connection');
           return refuse(socket, WS_CLOSE.internalError, 'Internal server error');
         }
-        if (!context.viewer) return refuse(socket, WS_CLOSE.unauthorized, 'Unauthorized');
+        if (!context.viewer) return refuse(socket, WS_CLOSE.forbidden, 'Forbidden');
         const exp = decodeJwt(header.replace(/^bearer\s+/i, '')).exp;
         ctx.extra.viewer = context.viewer;
         ctx.extra.connectionId = connectionId;
@@ -159,7 +170,7 @@ export function attachWebSocket(opts: {
               ctx.extra.expiryTimer = setTimeout(closeAtExpiry, Math.min(left, MAX_TIMER_MS)).unref();
               return;
             }
-            socket.close(WS_CLOSE.unauthorized, 'Token expired');
+            socket.close(WS_CLOSE.forbidden, 'Token expired');
           };
           closeAtExpiry();
         }
@@ -192,7 +203,7 @@ export function attachWebSocket(opts: {
         // Unreachable: graphql-ws refuses operations before connection_ack.
         if (!viewer || !connectionId) throw new Error('WebSocket operation before authentication');
         const requestId = randomUUID();
-        const opLog = services.log.child({ requestId, connectionId, operationId: id });
+        const opLog = services.log.child({ reqId: requestId, connectionId, operationId: id });
         return new Context(services, services.orm.em.fork(), viewer, null, requestId, opLog);
       },
 

@@ -20,7 +20,7 @@ interface Measure {
 }
 
 function pageSize(field: FieldNode): number | null {
-  const arg = field.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'limit');
+  const arg = field.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last' || a.name.value === 'limit');
   if (!arg) return null;
   if (arg.value.kind === Kind.INT) return Math.max(1, Math.min(Number(arg.value.value), MAX_PAGE_SIZE));
   return MAX_PAGE_SIZE;

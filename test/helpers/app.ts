@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import pino, { type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import { createApp, type App } from '../../src/app';
 import { signToken } from '../../src/auth/token';
 import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logging';
 import type { Role } from '../../src/modules/user/user.entity';
 import { LogTransport } from '../../src/modules/notifications/notification.service';
 import type { StripeSimulator } from '../../src/payments/stripe-simulator';
@@ -52,7 +53,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
-  const log = opts.logStream ? pino({ level: config.logLevel }, opts.logStream) : pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel, opts.logStream);
   const emails = new LogTransport(log);
   const statements: string[] = [];
   const app = await createApp({

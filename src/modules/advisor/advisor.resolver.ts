@@ -1,7 +1,7 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
-import type { ConnectionShape } from '../../graphql/connection';
+import { ForwardPageArgs, mapConnection } from '../../graphql/connection';
 import {
   AdvisorConnection,
   AdvisorFilter,
@@ -16,19 +16,13 @@ import {
   toStatusChangeView,
 } from './advisor.types';
 
-const mapConnection = <R, T>(c: ConnectionShape<R>, map: (a: R) => T) => ({
-  pageInfo: c.pageInfo,
-  edges: c.edges.map((e) => ({ cursor: e.cursor, node: map(e.node) })),
-});
-
 @Resolver()
 export class AdvisorResolver {
   @Query(() => AdvisorConnection, { description: 'Search approved advisors' })
   async advisors(
     @Ctx() ctx: Context,
+    @Args() { first, after }: ForwardPageArgs,
     @Arg('filter', () => AdvisorFilter, { nullable: true }) filter?: AdvisorFilter,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     return mapConnection(await ctx.services.advisors.search(ctx, filter, first, after), toPublicAdvisor);
   }
@@ -66,11 +60,7 @@ export class AdvisorResolver {
 
   @Authorized(Access.ADMIN)
   @Query(() => AdvisorProfileConnection, { description: 'Pending applications, oldest first' })
-  async advisorApplications(
-    @Ctx() ctx: Context,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
-  ) {
+  async advisorApplications(@Ctx() ctx: Context, @Args() { first, after }: ForwardPageArgs) {
     return mapConnection(await ctx.services.advisors.applications(ctx, first, after), toAdvisorProfile);
   }
 
