@@ -38,6 +38,10 @@ export interface Config {
     maxDepth: number;
     maxCost: number;
     bodyLimitBytes: number;
+    /** Parser token limit: deep nesting is refused while parsing, before any recursion can overflow. */
+    maxTokens: number;
+    maxAliases: number;
+    maxDirectives: number;
   };
   email: { from: string };
   publicAppUrl: string;
@@ -170,6 +174,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 50),
       maxCost: int(env, 'GRAPHQL_MAX_COST', 10_000, 10, 1_000_000),
       bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
+      // Above ~3,000 tokens a document can nest deep enough to overflow graphql-js's recursive parser.
+      maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 2000, 100, 3000),
+      maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 20, 0, 1000),
+      maxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 30, 0, 1000),
     },
     email: { from: str(env, 'EMAIL_FROM', 'Advisor Network <no-reply@advisor.example>') },
     publicAppUrl,

@@ -4,10 +4,8 @@ import {
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
   getOperationAST,
-  parse,
   specifiedRules,
   validate,
-  type DocumentNode,
   type ExecutionArgs,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -19,7 +17,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
-import { operationLimits } from './graphql/limits';
+import { isVariableError, operationRules, parseDocument, withoutSuggestions } from './graphql/armor';
 import { createContext } from './server';
 import type { Services } from './services';
 
@@ -105,7 +103,7 @@ export function attachWebSocket(opts: {
   const { config } = services;
   const log = services.log.child({ transport: 'ws' });
 
-  const rules: ValidationRule[] = [...specifiedRules, operationLimits(config.graphql.maxDepth, config.graphql.maxCost)];
+  const rules: ValidationRule[] = [...specifiedRules, ...operationRules(config.graphql)];
   if (!config.graphql.introspection) rules.push(NoSchemaIntrospectionCustomRule);
 
   const wss = new WebSocketServer({ server: httpServer, path: opts.path ?? '/graphql', maxPayload: config.graphql.bodyLimitBytes });
@@ -117,7 +115,10 @@ export function attachWebSocket(opts: {
   };
 
   const format = (error: GraphQLError, logger: Logger): GraphQLFormattedError => {
-    const formatted = formatError(error.toJSON(), error);
+    // As over HTTP: Apollo codes variable errors BAD_USER_INPUT and, in production, drops suggestions.
+    if (isVariableError(error)) error = withCode(error, 'BAD_USER_INPUT');
+    let formatted = formatError(error.toJSON(), error);
+    if (config.isProduction) formatted = { ...formatted, message: withoutSuggestions(formatted.message) };
     if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
       logger.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
     }
@@ -171,13 +172,8 @@ export function attachWebSocket(opts: {
       },
 
       onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          if (err instanceof GraphQLError) return [withCode(err, 'GRAPHQL_PARSE_FAILED')];
-          throw err;
-        }
+        const document = parseDocument(payload.query, config.graphql);
+        if (document instanceof GraphQLError) return [document];
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
         if (!getOperationAST(document, payload.operationName)) {

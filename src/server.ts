@@ -11,7 +11,7 @@ import { bearerToken, verifyToken } from './auth/token';
 import { DomainError } from './common/errors';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
-import { operationLimits } from './graphql/limits';
+import { hideSuggestionsPlugin, operationRules, parseOptions } from './graphql/armor';
 import { sendFinanceExport } from './modules/finance/finance.export';
 import { webhookRoutes } from './modules/webhooks/webhook.routes';
 import type { Services } from './services';
@@ -96,13 +96,16 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     introspection: config.graphql.introspection,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: [operationLimits(config.graphql.maxDepth, config.graphql.maxCost)],
+    validationRules: operationRules(config.graphql),
+    parseOptions: parseOptions(config.graphql),
+    hideSchemaDetailsFromClientErrors: config.isProduction,
     formatError: (formatted, error) => formatError(formatted, error),
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       ApolloServerPluginCacheControlDisabled(),
       config.graphql.explorer ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
       logUnexpected,
+      ...(config.isProduction ? [hideSuggestionsPlugin] : []),
     ],
   });
   await apollo.start();
