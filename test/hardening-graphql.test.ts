@@ -1,4 +1,5 @@
 import { startTestApp, type TestApp, type TestUser } from './helpers/app';
+import { makeAdvisor } from './helpers/fixtures';
 import { wsConnect, type WsConnection } from './helpers/ws-run';
 
 /** Fragments spreading `ways` ways over `levels` levels: 10 x 8 is 10^8 walks for a naive cost check. */
@@ -19,6 +20,7 @@ function capture(): { lines: Line[]; stream: { write(s: string): void } } {
 }
 
 let t: TestApp;
+let admin: TestUser;
 let user: TestUser;
 const logs = capture();
 const sockets: WsConnection[] = [];
@@ -30,6 +32,7 @@ const ws = (token = user.token) => {
 
 beforeAll(async () => {
   t = await startTestApp({ LOG_LEVEL: 'info', GRAPHQL_MAX_ALIASES: '60' }, { logStream: logs.stream });
+  admin = await t.user({ roles: ['admin'] });
   user = await t.user();
 });
 afterEach(async () => {
@@ -115,6 +118,37 @@ describe('operation limits, the same over HTTP and WebSocket (issue 11, findings
     expect(errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(errors[0].message).toBe(http.json.errors[0].message);
     expect(logs.lines.slice(before).filter((l) => (l.level as number) >= 50)).toEqual([]);
+  });
+});
+
+describe('aliases of a by-id root field cost one statement (issue 11, finding 2)', () => {
+  it('loads 50 aliases of advisor(id:) with one SQL statement', async () => {
+    const advisors = await Promise.all([0, 1, 2].map(() => makeAdvisor(t, admin)));
+    const ids = Array.from({ length: 50 }, (_, i) => advisors[i % 3]!.advisorId);
+    ids[49] = '00000000-0000-4000-8000-000000000000';
+    const query = `{ ${ids.map((id, i) => `a${i}: advisor(id: "${id}") { id displayName }`).join(' ')} }`;
+    t.statements.length = 0;
+    const r = await t.raw({ query });
+    expect(r.json.errors).toBeUndefined();
+    expect(r.json.data.a0.id).toBe(advisors[0]!.advisorId);
+    expect(r.json.data.a49).toBeNull();
+    // Only the request's own statements: the job queue's (emails from the approvals) run beside it.
+    expect(t.statements.filter((s) => /"advisors"/.test(s))).toHaveLength(1);
+  });
+
+  it('loads aliases of adminAdvisor(id:) and advisorStatusHistory(id:) for an admin with a statement or two each', async () => {
+    const advisors = await Promise.all([0, 1].map(() => makeAdvisor(t, admin)));
+    const fields = Array.from({ length: 20 }, (_, i) => {
+      const id = advisors[i % 2]!.advisorId;
+      return `p${i}: adminAdvisor(id: "${id}") { id email } h${i}: advisorStatusHistory(id: "${id}") { toStatus }`;
+    });
+    await t.raw({ query: '{ pricing { sku } }' }, { authorization: `Bearer ${admin.token}` });
+    t.statements.length = 0;
+    const r = await t.raw({ query: `{ ${fields.join(' ')} }` }, { authorization: `Bearer ${admin.token}` });
+    expect(r.json.errors).toBeUndefined();
+    expect(r.json.data.p1.id).toBe(advisors[1]!.advisorId);
+    expect(r.json.data.h0.map((h: { toStatus: string }) => h.toStatus)).toEqual(['PENDING', 'APPROVED']);
+    expect(t.statements.filter((s) => /"advisor_status_changes"|"advisors"/.test(s)).length).toBeLessThanOrEqual(2);
   });
 });
 
