@@ -1,7 +1,12 @@
 import { loadConfig } from './config';
 
 describe('configuration', () => {
-  const prod = { NODE_ENV: 'production', AUTH_JWT_SECRET: 's'.repeat(40), CALCOM_WEBHOOK_SECRET: 'c' };
+  const prod = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://app@db:5432/app',
+    AUTH_JWT_SECRET: 's'.repeat(40),
+    CALCOM_WEBHOOK_SECRET: 'c',
+  };
 
   it('refuses to start in production without real Stripe keys (no simulator there)', () => {
     expect(() => loadConfig(prod)).toThrow(/STRIPE_SECRET_KEY/);

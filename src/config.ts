@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loadSecurityConfig, type SecurityConfig } from './config-security';
 
 /**
  * Every environment variable the server reads, parsed and validated once at start-up.
@@ -45,6 +46,7 @@ export interface Config {
   };
   email: { from: string };
   publicAppUrl: string;
+  security: SecurityConfig;
 }
 
 export class ConfigError extends Error {}
@@ -181,5 +183,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     email: { from: str(env, 'EMAIL_FROM', 'Advisor Network <no-reply@advisor.example>') },
     publicAppUrl,
+    security: loadSecurityConfig(env, isProduction, {
+      AUTH_JWT_SECRET: jwtSecret,
+      STRIPE_WEBHOOK_SECRET: stripeWebhookSecret,
+      CALCOM_WEBHOOK_SECRET: calcomSecret,
+      STRIPE_SECRET_KEY: secretKey,
+      CALCOM_API_KEY: optional(env, 'CALCOM_API_KEY'),
+    }),
   };
 }
