@@ -12,9 +12,9 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { tokenDeadline } from './auth/token';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
 import { isVariableError, operationRules, parseDocument, withoutSuggestions } from './graphql/armor';
@@ -149,7 +149,7 @@ export function attachWebSocket(opts: {
           return refuse(socket, WS_CLOSE.internalError, 'Internal server error');
         }
         if (!context.viewer) return refuse(socket, WS_CLOSE.unauthorized, 'Unauthorized');
-        const exp = decodeJwt(header.replace(/^bearer\s+/i, '')).exp;
+        const exp = tokenDeadline(header.replace(/^bearer\s+/i, ''), config);
         ctx.extra.viewer = context.viewer;
         ctx.extra.connectionId = connectionId;
         ctx.extra.log = log.child({ connectionId, userId: context.viewer.id });

@@ -23,7 +23,7 @@ export async function createContext(services: Services, authorization: string | 
   const token = bearerToken(authorization);
   if (token === null) return new Context(services, em, null, null, requestId, log);
   try {
-    const claims = await verifyToken(token, services.config.auth.jwtSecret);
+    const claims = await verifyToken(token, services.config);
     await services.users.syncFromClaims(em, claims);
     const viewer: Viewer = {
       id: claims.sub,

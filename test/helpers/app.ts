@@ -90,7 +90,8 @@ export async function startTestApp(
     async user({ roles = ['client'] as Role[], givenName = 'Test', familyName = 'Person' } = {}) {
       const id = randomUUID();
       const email = `${givenName.toLowerCase()}.${id.slice(0, 8)}@example.com`;
-      const token = await signToken({ sub: id, email, givenName, familyName, roles }, config.auth.jwtSecret);
+      const { issuer, audience } = config.security.auth;
+      const token = await signToken({ sub: id, email, givenName, familyName, roles }, config.auth.jwtSecret, '12h', { issuer, audience });
       return { id, email, givenName, familyName, roles, token };
     },
     async gql(doc, variables, token) {
