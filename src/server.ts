@@ -11,6 +11,7 @@ import { bearerToken, verifyToken } from './auth/token';
 import { DomainError } from './common/errors';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
+import { installErrorHandler } from './http/errors';
 import { hideSuggestionsPlugin, operationRules, parseOptions } from './graphql/armor';
 import { sendFinanceExport } from './modules/finance/finance.export';
 import { webhookRoutes } from './modules/webhooks/webhook.routes';
@@ -74,6 +75,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     reply.header('x-request-id', request.id);
   });
 
+  installErrorHandler(fastify);
   await fastify.register(webhookRoutes, { services });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
