@@ -4,6 +4,7 @@ import type { Config } from './config';
 import { openDatabase } from './db/database';
 import { PgPubSub } from './events/pg-pubsub';
 import { startJobs, type Jobs } from './jobs';
+import { logRedaction } from './log-redact';
 import { LogTransport, type EmailTransport } from './modules/notifications/notification.service';
 import type Stripe from 'stripe';
 import { createStripeClient, PaymentGateway } from './payments/gateway';
@@ -56,7 +57,7 @@ async function connectStripe(config: Config, log: Logger): Promise<{ client: Str
 /** Wires database, services, job queue and HTTP/WebSocket server; used by main.ts and the tests. */
 export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
-  const log = opts.log ?? pino({ level: config.logLevel });
+  const log = opts.log ?? pino({ level: config.logLevel, ...logRedaction });
   const orm: MikroORM = await openDatabase(opts.databaseUrl, { migrate: config.runMigrations, log, extra: opts.orm });
   const pubsub = opts.pubSub ?? new PgPubSub({ connectionString: opts.databaseUrl, log: log.child({ component: 'events' }) });
   // Listening before the server accepts anything, so no early subscriber misses a committed event.

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { resolveDatabaseUrl } from './db/database';
+import { logRedaction } from './log-redact';
 
 async function main(): Promise<void> {
   let config;
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = pino({ level: config.logLevel });
+  const log = pino({ level: config.logLevel, ...logRedaction });
   const db = await resolveDatabaseUrl(config.databaseUrl, config.embeddedPgDir, log);
   const app = await createApp({ config, databaseUrl: db.url, log });
   const url = await app.listen();

@@ -5,6 +5,7 @@ import pino, { type DestinationStream } from 'pino';
 import { createApp, type App } from '../../src/app';
 import { signToken } from '../../src/auth/token';
 import { loadConfig, type Config } from '../../src/config';
+import { logRedaction } from '../../src/log-redact';
 import type { Role } from '../../src/modules/user/user.entity';
 import { LogTransport } from '../../src/modules/notifications/notification.service';
 import type { StripeSimulator } from '../../src/payments/stripe-simulator';
@@ -46,7 +47,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATABASE_URL: db.url, ...env });
-  const log = opts.logStream ? pino({ level: config.logLevel }, opts.logStream) : pino({ level: config.logLevel });
+  const log = pino({ level: config.logLevel, ...logRedaction }, opts.logStream);
   const emails = new LogTransport(log);
   const statements: string[] = [];
   const app = await createApp({
