@@ -12,6 +12,7 @@ import { DomainError } from './common/errors';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
 import { installErrorHandler } from './http/errors';
+import { registerSecurityHeaders } from './http/security-headers';
 import { hideSuggestionsPlugin, operationRules, parseOptions } from './graphql/armor';
 import { sendFinanceExport } from './modules/finance/finance.export';
 import { webhookRoutes } from './modules/webhooks/webhook.routes';
@@ -76,6 +77,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
   });
 
   installErrorHandler(fastify);
+  await registerSecurityHeaders(fastify, config);
   await fastify.register(webhookRoutes, { services });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
