@@ -11,6 +11,7 @@ describe('configuration', () => {
     CALCOM_WEBHOOK_SECRET: 'c',
     SMTP_URL: 'smtp://user:pass@mail.example:587',
     EMAIL_LINK_SECRET: 'e'.repeat(40),
+    DATABASE_URL: 'postgres://app@db:5432/app',
   };
 
   it('refuses to start in production without real Stripe keys (no simulator there)', () => {

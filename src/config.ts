@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CRASH_POINTS, type CrashAt, type CrashPointName } from './common/crash';
+import { loadSecurityConfig, type SecurityConfig } from './config-security';
 
 /**
  * Every environment variable the server reads, parsed and validated once at start-up.
@@ -40,6 +41,10 @@ export interface Config {
     maxDepth: number;
     maxCost: number;
     bodyLimitBytes: number;
+    /** Parser token limit: deep nesting is refused while parsing, before any recursion can overflow. */
+    maxTokens: number;
+    maxAliases: number;
+    maxDirectives: number;
   };
   email: {
     from: string;
@@ -65,6 +70,7 @@ export interface Config {
   shutdownGraceMs: number;
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  security: SecurityConfig;
 }
 
 export class ConfigError extends Error {
@@ -331,6 +337,10 @@ export function loadConfig(env: Env = processEnv()): Config {
       maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 50),
       maxCost: int(env, 'GRAPHQL_MAX_COST', 10_000, 10, 1_000_000),
       bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
+      // Above ~3,000 tokens a document can nest deep enough to overflow graphql-js's recursive parser.
+      maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 2000, 100, 3000),
+      maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 20, 0, 1000),
+      maxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 30, 0, 1000),
     },
     email: emailConfig(env, isProduction),
     publicAppUrl,
@@ -339,5 +349,12 @@ export function loadConfig(env: Env = processEnv()): Config {
     corsOrigins: origins(env, 'CORS_ORIGINS', isProduction ? [] : DEV_CORS_ORIGINS),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', isProduction ? 5000 : 0, 0, 600_000),
     metricsToken: optional(env, 'METRICS_TOKEN'),
+    security: loadSecurityConfig(env, isProduction, {
+      AUTH_JWT_SECRET: jwtSecret,
+      STRIPE_WEBHOOK_SECRET: stripeWebhookSecret,
+      CALCOM_WEBHOOK_SECRET: calcomSecret,
+      STRIPE_SECRET_KEY: secretKey,
+      CALCOM_API_KEY: optional(env, 'CALCOM_API_KEY'),
+    }),
   };
 }

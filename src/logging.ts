@@ -1,3 +1,4 @@
+import { logRedaction } from './log-redact';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
@@ -34,6 +35,7 @@ const { chindingsSym } = pino.symbols;
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
+    ...logRedaction,
     level,
     mixin(_obj, _level, logger) {
       const s = scope.getStore();

@@ -5,23 +5,21 @@ import {
   NoSchemaIntrospectionCustomRule,
   execute,
   getOperationAST,
-  parse,
   specifiedRules,
   subscribe,
   validate,
-  type DocumentNode,
   type ExecutionArgs,
   type GraphQLFormattedError,
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { tokenDeadline } from './auth/token';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
-import { operationLimits } from './graphql/limits';
+import { isVariableError, operationRules, parseDocument, withoutSuggestions } from './graphql/armor';
 import { withLogScope } from './logging';
 import { createContext } from './server';
 import type { Services } from './services';
@@ -113,7 +111,7 @@ export function attachWebSocket(opts: {
   const { config } = services;
   const log = services.log.child({ transport: 'ws' });
 
-  const rules: ValidationRule[] = [...specifiedRules, operationLimits(config.graphql.maxDepth, config.graphql.maxCost)];
+  const rules: ValidationRule[] = [...specifiedRules, ...operationRules(config.graphql)];
   if (!config.graphql.introspection) rules.push(NoSchemaIntrospectionCustomRule);
 
   const wss = new WebSocketServer({ server: httpServer, path: opts.path ?? '/graphql', maxPayload: config.graphql.bodyLimitBytes });
@@ -125,7 +123,10 @@ export function attachWebSocket(opts: {
   };
 
   const format = (error: GraphQLError, logger: Logger): GraphQLFormattedError => {
-    const formatted = formatError(error.toJSON(), error);
+    // As over HTTP: Apollo codes variable errors BAD_USER_INPUT and, in production, drops suggestions.
+    if (isVariableError(error)) error = withCode(error, 'BAD_USER_INPUT');
+    let formatted = formatError(error.toJSON(), error);
+    if (config.isProduction) formatted = { ...formatted, message: withoutSuggestions(formatted.message) };
     if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
       logger.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
     }
@@ -159,7 +160,7 @@ export function attachWebSocket(opts: {
           return refuse(socket, WS_CLOSE.internalError, 'Internal server error');
         }
         if (!context.viewer) return refuse(socket, WS_CLOSE.forbidden, 'Forbidden');
-        const exp = decodeJwt(header.replace(/^bearer\s+/i, '')).exp;
+        const exp = tokenDeadline(header.replace(/^bearer\s+/i, ''), config);
         ctx.extra.viewer = context.viewer;
         ctx.extra.connectionId = connectionId;
         ctx.extra.log = log.child({ connectionId, userId: context.viewer.id });
@@ -182,13 +183,8 @@ export function attachWebSocket(opts: {
       },
 
       onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          if (err instanceof GraphQLError) return [withCode(err, 'GRAPHQL_PARSE_FAILED')];
-          throw err;
-        }
+        const document = parseDocument(payload.query, config.graphql);
+        if (document instanceof GraphQLError) return [document];
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
         if (!getOperationAST(document, payload.operationName)) {

@@ -13,7 +13,9 @@ import { Context, type Viewer } from './context';
 import { addExplorer, explorerLandingPage } from './explorer';
 import { formatError } from './graphql/errors';
 import { withLogScope } from './logging';
-import { operationLimits } from './graphql/limits';
+import { installErrorHandler } from './http/errors';
+import { registerSecurityHeaders } from './http/security-headers';
+import { hideSuggestionsPlugin, operationRules, parseOptions } from './graphql/armor';
 import { sendFinanceExport } from './modules/finance/finance.export';
 import { unsubscribeRoutes } from './modules/notifications/unsubscribe.routes';
 import { webhookRoutes } from './modules/webhooks/webhook.routes';
@@ -26,7 +28,7 @@ export async function createContext(services: Services, authorization: string | 
   const token = bearerToken(authorization);
   if (token === null) return new Context(services, em, null, null, requestId, log);
   try {
-    const claims = await verifyToken(token, services.config.auth.jwtSecret);
+    const claims = await verifyToken(token, services.config);
     await services.users.syncFromClaims(em, claims);
     const viewer: Viewer = {
       id: claims.sub,
@@ -105,6 +107,8 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
   }
   if (config.graphql.explorer) addExplorer(fastify);
 
+  installErrorHandler(fastify);
+  await registerSecurityHeaders(fastify, config);
   await fastify.register(webhookRoutes, { services });
   await fastify.register(unsubscribeRoutes, { services });
 
@@ -131,13 +135,16 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     // Apollo would close the server on the first SIGTERM itself; main.ts drains first (readiness 503, grace period).
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    validationRules: [operationLimits(config.graphql.maxDepth, config.graphql.maxCost)],
+    validationRules: operationRules(config.graphql),
+    parseOptions: parseOptions(config.graphql),
+    hideSchemaDetailsFromClientErrors: config.isProduction,
     formatError: (formatted, error) => formatError(formatted, error),
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       ApolloServerPluginCacheControlDisabled(),
       config.graphql.explorer ? explorerLandingPage() : ApolloServerPluginLandingPageDisabled(),
       logUnexpected,
+      ...(config.isProduction ? [hideSuggestionsPlugin] : []),
     ],
   });
   await apollo.start();

@@ -52,7 +52,7 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATABASE_URL: db.url, ...env });
   const log = createLogger(config.logLevel, opts.logStream);
   const emails = new LogTransport(log);
   const statements: string[] = [];
@@ -97,7 +97,8 @@ export async function startTestApp(
     async user({ roles = ['client'] as Role[], givenName = 'Test', familyName = 'Person' } = {}) {
       const id = randomUUID();
       const email = `${givenName.toLowerCase()}.${id.slice(0, 8)}@example.com`;
-      const token = await signToken({ sub: id, email, givenName, familyName, roles }, config.auth.jwtSecret);
+      const { issuer, audience } = config.security.auth;
+      const token = await signToken({ sub: id, email, givenName, familyName, roles }, config.auth.jwtSecret, '12h', { issuer, audience });
       return { id, email, givenName, familyName, roles, token };
     },
     async gql(doc, variables, token) {

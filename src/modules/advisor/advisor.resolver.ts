@@ -73,7 +73,7 @@ export class AdvisorResolver {
   @Authorized(Access.ADMIN)
   @Query(() => [AdvisorStatusChangeView], { description: 'Every approval decision about an advisor, oldest first' })
   async advisorStatusHistory(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return (await ctx.services.advisors.statusHistory(ctx.em, id)).map(toStatusChangeView);
+    return (await ctx.services.advisors.statusHistory(ctx, id)).map(toStatusChangeView);
   }
 
   @Authorized(Access.ADMIN)

@@ -1,5 +1,4 @@
 import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertUuid } from '../../common/ids';
 import { badInput, conflict, forbidden, notFound } from '../../common/errors';
 import type { Context } from '../../context';
@@ -139,9 +138,10 @@ export class AdvisorService {
     });
   }
 
-  async statusHistory(em: EntityManager, advisorId: string): Promise<AdvisorStatusChange[]> {
+  /** Batched per request: a root field that aliases can repeat. */
+  async statusHistory(ctx: Context, advisorId: string): Promise<AdvisorStatusChange[]> {
     assertUuid(advisorId);
-    return em.find(AdvisorStatusChange, { advisor: advisorId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    return ctx.loaders.advisorHistory.load(advisorId);
   }
 
   async applications(ctx: Context, first: number | undefined, after: string | undefined): Promise<ConnectionShape<Advisor>> {
@@ -208,7 +208,7 @@ export class AdvisorService {
 
   async publicProfile(ctx: Context, id: string): Promise<Advisor | null> {
     assertUuid(id);
-    const advisor = await ctx.em.findOne(Advisor, { id });
+    const advisor = await ctx.loaders.advisorById.load(id);
     return advisor && advisor.approvalStatus === ApprovalStatus.APPROVED ? advisor : null;
   }
 
@@ -216,7 +216,7 @@ export class AdvisorService {
   async profileForAdmin(ctx: Context, id: string): Promise<Advisor> {
     const viewer = ctx.requireViewer();
     assertUuid(id);
-    const advisor = await ctx.em.findOne(Advisor, { id }, { populate: ['user'] });
+    const advisor = await ctx.loaders.advisorById.load(id);
     if (!advisor) throw notFound('Advisor');
     if (!viewer.isAdmin && advisor.user.id !== viewer.id) throw forbidden();
     return advisor;

@@ -956,7 +956,7 @@ export class ConsultationService {
   async get(ctx: Context, id: string): Promise<{ consultation: Consultation; party: 'client' | 'advisor' | 'admin' }> {
     ctx.requireViewer();
     assertUuid(id);
-    const c = await ctx.em.findOne(Consultation, { id }, { populate: ['advisor', 'client'] });
+    const c = await ctx.loaders.consultationById.load(id);
     const party = c && (await this.partyOf(ctx, c));
     // Someone else's consultation is indistinguishable from one that does not exist.
     if (!c || !party) throw notFound('Consultation');

@@ -454,7 +454,7 @@ export class PayoutService {
   async get(ctx: Context, id: string): Promise<AdvisorPayout> {
     ctx.requireAdmin();
     assertUuid(id);
-    const p = await ctx.em.findOne(AdvisorPayout, { id }, { populate: ['advisor'] });
+    const p = await ctx.loaders.payoutById.load(id);
     if (!p) throw notFound('Payout');
     return p;
   }
