@@ -13,6 +13,7 @@ import { Context, type Viewer } from './context';
 import { addExplorer, explorerLandingPage } from './explorer';
 import { formatError } from './graphql/errors';
 import { withLogScope } from './logging';
+import { addMetricsRoute, createMetrics, type Metrics } from './metrics';
 import { operationLimits } from './graphql/limits';
 import { sendFinanceExport } from './modules/finance/finance.export';
 import { webhookRoutes } from './modules/webhooks/webhook.routes';
@@ -69,6 +70,7 @@ export interface HttpServer {
    */
   drain(): void;
   readonly draining: boolean;
+  metrics: Metrics;
 }
 
 export async function createHttpServer(services: Services, schema: GraphQLSchema): Promise<HttpServer> {
@@ -103,6 +105,8 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     });
   }
   if (config.graphql.explorer) addExplorer(fastify);
+  const metrics = createMetrics(services);
+  addMetricsRoute(fastify, metrics, config.metricsToken);
 
   await fastify.register(webhookRoutes, { services });
 
@@ -136,6 +140,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
       ApolloServerPluginCacheControlDisabled(),
       config.graphql.explorer ? explorerLandingPage() : ApolloServerPluginLandingPageDisabled(),
       logUnexpected,
+      metrics.apolloPlugin,
     ],
   });
   await apollo.start();
@@ -148,6 +153,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
   return {
     fastify,
     apollo,
+    metrics,
     drain() {
       draining = true;
     },
