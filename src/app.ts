@@ -80,6 +80,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const schema = await createSchema(pubsub);
   const http = await createHttpServer(services, schema);
   const ws = attachWebSocket({ httpServer: http.fastify.server, schema, services });
+  http.metrics.observeJobs(jobs.runner.events);
+  http.metrics.observeSubscribers(() => ws.activeSubscriptions);
 
   let closed = false;
   return {

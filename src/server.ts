@@ -16,6 +16,7 @@ import { withLogScope } from './logging';
 import { installErrorHandler } from './http/errors';
 import { registerSecurityHeaders } from './http/security-headers';
 import { hideSuggestionsPlugin, operationRules, parseOptions } from './graphql/armor';
+import { addMetricsRoute, createMetrics, type Metrics } from './metrics';
 import { sendFinanceExport } from './modules/finance/finance.export';
 import { unsubscribeRoutes } from './modules/notifications/unsubscribe.routes';
 import { webhookRoutes } from './modules/webhooks/webhook.routes';
@@ -72,6 +73,7 @@ export interface HttpServer {
    */
   drain(): void;
   readonly draining: boolean;
+  metrics: Metrics;
 }
 
 export async function createHttpServer(services: Services, schema: GraphQLSchema): Promise<HttpServer> {
@@ -106,6 +108,8 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     });
   }
   if (config.graphql.explorer) addExplorer(fastify);
+  const metrics = createMetrics(services);
+  addMetricsRoute(fastify, metrics, config.metricsToken);
 
   installErrorHandler(fastify);
   await registerSecurityHeaders(fastify, config);
@@ -145,6 +149,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
       config.graphql.explorer ? explorerLandingPage() : ApolloServerPluginLandingPageDisabled(),
       logUnexpected,
       ...(config.isProduction ? [hideSuggestionsPlugin] : []),
+      metrics.apolloPlugin,
     ],
   });
   await apollo.start();
@@ -157,6 +162,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
   return {
     fastify,
     apollo,
+    metrics,
     drain() {
       draining = true;
     },

@@ -237,7 +237,7 @@ export type AdminAdvisorQueryVariables = Exact<{
 }>;
 
 
-export type AdminAdvisorQuery = { adminAdvisor: { email: string | null, userId: string | null, decidedById: string | null, id: string, displayName: string, bio: string | null, avatarUrl: string | null, skills: Array<string>, specialties: Array<string>, languages: Array<string>, countryCode: string | null, calComEventTypeUrl: string | null, rating: number, reviewCount: number, isAcceptingBookings: boolean, approvalStatus: ApprovalStatus, decisionNote: string | null, appliedAt: string, decidedAt: string | null, approvedAt: string | null, stripeDetailsSubmitted: boolean, stripePayoutsEnabled: boolean } };
+export type AdminAdvisorQuery = { adminAdvisor: { email: string | null, userId: string | null, decidedById: string | null, id: string, displayName: string, bio: string | null, avatarUrl: string | null, skills: Array<string>, specialties: Array<string>, languages: Array<string>, countryCode: string | null, calComEventTypeUrl: string | null, rating: number, reviewCount: number, isAcceptingBookings: boolean, approvalStatus: ApprovalStatus, decisionNote: string | null, appliedAt: string, decidedAt: string | null, approvedAt: string | null, stripeDetailsSubmitted: boolean, stripePayoutsEnabled: boolean } | null };
 
 export type AdvisorStatusHistoryQueryVariables = Exact<{
   id: string;
@@ -374,7 +374,7 @@ export type GetConsultationQuery = { consultation:
     | { __typename: 'AdminConsultation', priceCents: number, platformFeeCents: number, advisorEarningsCents: number, calBookingId: string | null, id: string, status: ConsultationStatus, startTime: string, endTime: string, durationMinutes: number, videoUrl: string | null, currency: string, cancelledAt: string | null, cancelledBy: ActorKind | null, cancellationReason: string | null, createdAt: string, advisor: { id: string }, client: { id: string, email: string, givenName: string | null, familyName: string | null }, charge: { id: string, status: ChargeStatus, totalAmountCents: number, platformFeeCents: number, advisorEarningsCents: number, refundedCents: number, stripePaymentIntentId: string | null, failureMessage: string | null, refunds: Array<{ id: string, amountCents: number, source: RefundSource, stripeRefundId: string }> } | null, statusHistory: Array<{ fromStatus: ConsultationStatus | null, toStatus: ConsultationStatus, actorKind: ActorKind, actorId: string | null, reason: string | null }> }
     | { __typename: 'AdvisorConsultation', clientFirstName: string | null, advisorEarningsCents: number, id: string, status: ConsultationStatus, startTime: string, endTime: string, durationMinutes: number, videoUrl: string | null, currency: string, cancelledAt: string | null, cancelledBy: ActorKind | null, cancellationReason: string | null, createdAt: string }
     | { __typename: 'ClientConsultation', priceCents: number, locale: string | null, clientTimezone: string | null, projectId: string | null, calBookingId: string | null, paymentStatus: ChargeStatus | null, refundedCents: number, id: string, status: ConsultationStatus, startTime: string, endTime: string, durationMinutes: number, videoUrl: string | null, currency: string, cancelledAt: string | null, cancelledBy: ActorKind | null, cancellationReason: string | null, createdAt: string, advisor: { id: string, displayName: string }, pricingSnapshot: { sku: string, currency: string, rateCents: number, platformFeeCents: number, advisorEarningsCents: number } }
-   };
+   | null };
 
 export type MyConsultationsQueryVariables = Exact<{
   filter?: MyConsultationsFilter | null | undefined;
@@ -565,7 +565,7 @@ export type AdminPayoutQueryVariables = Exact<{
 }>;
 
 
-export type AdminPayoutQuery = { adminPayout: { id: string, advisorId: string, advisorDisplayName: string, month: string, totalCents: number, currency: string, status: PayoutStatus, statusReason: string | null, attempts: number, stripeTransferId: string | null, processedAt: string | null, createdAt: string } };
+export type AdminPayoutQuery = { adminPayout: { id: string, advisorId: string, advisorDisplayName: string, month: string, totalCents: number, currency: string, status: PayoutStatus, statusReason: string | null, attempts: number, stripeTransferId: string | null, processedAt: string | null, createdAt: string } | null };
 
 export type StartStripeConnectOnboardingMutationVariables = Exact<{ [key: string]: never; }>;
 

@@ -2,6 +2,7 @@ import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-
 import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
 import { ForwardPageArgs, mapConnection } from '../../graphql/connection';
+import { nullIfNotFound } from '../../graphql/errors';
 import {
   AdvisorConnection,
   AdvisorFilter,
@@ -27,7 +28,10 @@ export class AdvisorResolver {
     return mapConnection(await ctx.services.advisors.search(ctx, filter, first, after), toPublicAdvisor);
   }
 
-  @Query(() => AdvisorPublic, { nullable: true, description: 'Public profile of an approved advisor' })
+  @Query(() => AdvisorPublic, {
+    nullable: true,
+    description: 'Public profile of an approved advisor; null when there is none with this id (or it is not approved)',
+  })
   async advisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
     const advisor = await ctx.services.advisors.publicProfile(ctx, id);
     return advisor && toPublicAdvisor(advisor);
@@ -65,9 +69,10 @@ export class AdvisorResolver {
   }
 
   @Authorized(Access.ADMIN)
-  @Query(() => AdvisorProfile, { description: 'Any advisor, in any status (admins)' })
+  @Query(() => AdvisorProfile, { nullable: true, description: 'Any advisor, in any status (admins); null when there is none with this id' })
   async adminAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return toAdvisorProfile(await ctx.services.advisors.profileForAdmin(ctx, id));
+    const advisor = await nullIfNotFound(ctx.services.advisors.profileForAdmin(ctx, id));
+    return advisor && toAdvisorProfile(advisor);
   }
 
   @Authorized(Access.ADMIN)

@@ -15,6 +15,7 @@ import {
 import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
 import { mapConnection, PageArgs, type ConnectionShape } from '../../graphql/connection';
+import { nullIfNotFound } from '../../graphql/errors';
 import { Consultation } from './consultation.entity';
 import { ConsultationCharge } from './charge.entity';
 import { topics, type StatusChangedPayload } from './consultation.events';
@@ -86,9 +87,14 @@ export class ConsultationResolver {
   }
 
   @Authorized()
-  @Query(() => ConsultationView, { description: 'One consultation, in your own view of it' })
-  async consultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<ConsultationView> {
-    const { consultation, party } = await ctx.services.consultations.get(ctx, id);
+  @Query(() => ConsultationView, {
+    nullable: true,
+    description: 'One consultation, in your own view of it; null when it does not exist or is not yours',
+  })
+  async consultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<ConsultationView | null> {
+    const found = await nullIfNotFound(ctx.services.consultations.get(ctx, id));
+    if (!found) return null;
+    const { consultation, party } = found;
     const charge = party === 'client' ? await ctx.loaders.chargeByConsultation.load(consultation.id) : null;
     return toView(consultation, party, charge);
   }

@@ -2,6 +2,7 @@ import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-
 import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
 import { mapConnection, PageArgs } from '../../graphql/connection';
+import { nullIfNotFound } from '../../graphql/errors';
 import { PayoutStatus } from './payout.entity';
 import { GeneratePayoutsResult, PayoutConnection, PayoutView, StripeConnectOnboarding, toPayoutView } from './payout.types';
 
@@ -42,9 +43,10 @@ export class PayoutResolver {
   }
 
   @Authorized(Access.ADMIN)
-  @Query(() => PayoutView, { description: 'One payout (admins)' })
-  async adminPayout(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<PayoutView> {
-    return toPayoutView(await ctx.services.payouts.get(ctx, id));
+  @Query(() => PayoutView, { nullable: true, description: 'One payout (admins); null when there is none with this id' })
+  async adminPayout(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<PayoutView | null> {
+    const payout = await nullIfNotFound(ctx.services.payouts.get(ctx, id));
+    return payout && toPayoutView(payout);
   }
 
   @Authorized(Access.ADVISOR)
