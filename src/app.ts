@@ -102,6 +102,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await http.fastify.close();
       await jobs.stop();
       await orm.close();
+      await services.limits.close();
       await stripe.simulator?.close();
     },
   };

@@ -12,6 +12,7 @@ import { DomainError } from './common/errors';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
 import { installErrorHandler } from './http/errors';
+import { installRateLimits, noteContext, rateLimitPlugin, trustProxyOption } from './http/rate-limit';
 import { registerSecurityHeaders } from './http/security-headers';
 import { hideSuggestionsPlugin, operationRules, parseOptions } from './graphql/armor';
 import { sendFinanceExport } from './modules/finance/finance.export';
@@ -71,6 +72,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     bodyLimit: config.graphql.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    trustProxy: trustProxyOption(config.security.trustProxy),
   }) as unknown as FastifyInstance;
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -78,12 +80,13 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
 
   installErrorHandler(fastify);
   await registerSecurityHeaders(fastify, config);
+  installRateLimits(fastify, services.limits);
   await fastify.register(webhookRoutes, { services });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   // Accounting CSVs (payouts.csv, charges.csv, ledger.csv) for admins, with the same bearer token as GraphQL.
   fastify.get<{ Params: { file: string }; Querystring: { month?: string } }>('/admin/exports/:file', async (request, reply) => {
-    const ctx = await createContext(services, request.headers.authorization, request.id);
+    const ctx = await noteContext(services.limits, request.ip, await createContext(services, request.headers.authorization, request.id));
     return sendFinanceExport(ctx, request.params.file, request.query.month, reply);
   });
   fastify.get('/readyz', async (_req, reply) => {
@@ -109,6 +112,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
       ApolloServerPluginCacheControlDisabled(),
       config.graphql.explorer ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
       logUnexpected,
+      rateLimitPlugin(services.limits),
       ...(config.isProduction ? [hideSuggestionsPlugin] : []),
     ],
   });
@@ -116,7 +120,8 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    context: async (request) => createContext(services, request.headers.authorization, request.id),
+    context: async (request) =>
+      noteContext(services.limits, request.ip, await createContext(services, request.headers.authorization, request.id)),
   });
   return { fastify, apollo };
 }

@@ -18,6 +18,7 @@ import { CalcomHandler } from './modules/webhooks/calcom.handler';
 import { StripeHandler, type PayoutHooks } from './modules/webhooks/stripe.handler';
 import { WebhookProvider } from './modules/webhooks/webhook-event.entity';
 import { WebhookService } from './modules/webhooks/webhook.service';
+import { createRateLimiter, type RateLimiter } from './http/rate-limit';
 
 /** The application's long-lived collaborators, built once per process and shared by all requests. */
 export interface Services {
@@ -39,6 +40,8 @@ export interface Services {
   earnings: EarningsService;
   payouts: PayoutService;
   finance: FinanceService;
+  /** Rate limits and WebSocket caps, in memory or shared through Redis (REDIS_URL). */
+  limits: RateLimiter;
 }
 
 export function createServices(deps: {
@@ -86,5 +89,6 @@ export function createServices(deps: {
     earnings: new EarningsService(),
     payouts,
     finance: new FinanceService(),
+    limits: createRateLimiter(config, log),
   };
 }

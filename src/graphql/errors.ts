@@ -49,6 +49,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (code === 'UNAUTHORIZED') {
     return { message: formatted.message, path, locations: formatted.locations, extensions: { code: 'FORBIDDEN' } };
   }
+  if (code === 'RATE_LIMITED') {
+    return { message: formatted.message, path, extensions: { code, retryAfter: formatted.extensions?.retryAfter } };
+  }
   if (typeof code === 'string' && PASS_THROUGH.has(code)) {
     return { message: formatted.message, path, locations: formatted.locations, extensions: { code } };
   }
