@@ -110,6 +110,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await jobs.stop();
       await orm.close();
       await services.notifications.transport.close?.();
+      await services.limits.close();
       await stripe.simulator?.close();
     },
   };

@@ -21,6 +21,7 @@ import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
 import { isVariableError, operationRules, parseDocument, withoutSuggestions } from './graphql/armor';
 import { withLogScope } from './logging';
+import { clientIpOf, rateLimitedError } from './http/rate-limit';
 import { createContext } from './server';
 import type { Services } from './services';
 
@@ -32,6 +33,8 @@ import type { Services } from './services';
  */
 export const WS_CLOSE = {
   forbidden: 4403,
+  /** Over a rate limit or the per-user connection cap; graphql-ws clients do not retry it. */
+  tooMany: 4429,
   internalError: 4500,
   goingAway: 1001,
 } as const;
@@ -42,6 +45,12 @@ interface ConnectionState {
   connectionId: string;
   log: Logger;
   expiryTimer: NodeJS.Timeout;
+  /** The client's address, for the per-IP limits. */
+  ip: string;
+  /** This connection counts against its user's WS_MAX_CONNECTIONS_PER_USER. */
+  holdsConnection: boolean;
+  /** Ids of its operations that count against WS_MAX_SUBSCRIPTIONS_PER_USER until they complete. */
+  subscriptions: Set<string>;
 }
 
 export interface WebSocketHandle {
@@ -114,7 +123,19 @@ export function attachWebSocket(opts: {
   const rules: ValidationRule[] = [...specifiedRules, ...operationRules(config.graphql)];
   if (!config.graphql.introspection) rules.push(NoSchemaIntrospectionCustomRule);
 
-  const wss = new WebSocketServer({ server: httpServer, path: opts.path ?? '/graphql', maxPayload: config.graphql.bodyLimitBytes });
+  const limits = services.limits;
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: opts.path ?? '/graphql',
+    maxPayload: config.graphql.bodyLimitBytes,
+    // New connections per IP are counted at the upgrade, where a refusal can still be an HTTP 429.
+    verifyClient: (info, done) => {
+      if (!limits.enabled) return done(true);
+      void limits
+        .hit('wsConnectsPerIp', clientIpOf(info.req, config.security.trustProxy))
+        .then((d) => (d.allowed ? done(true) : done(false, 429, 'Too Many Requests', { 'retry-after': String(d.retryAfter) })));
+    },
+  });
 
   const active = new Set<string>();
   const waiters = new Set<() => void>();
@@ -149,8 +170,14 @@ export function attachWebSocket(opts: {
 
       onConnect: async (ctx) => {
         const { socket } = ctx.extra;
+        const ip = clientIpOf(ctx.extra.request, config.security.trustProxy);
+        if (!(await limits.peek('authFailuresPerIp', ip)).allowed)
+          return refuse(socket, WS_CLOSE.tooMany, 'Too many failed authentications');
         const header = bearerHeader(ctx.connectionParams);
-        if (!header) return refuse(socket, WS_CLOSE.forbidden, 'Forbidden');
+        if (!header) {
+          await limits.hit('authFailuresPerIp', ip);
+          return refuse(socket, WS_CLOSE.forbidden, 'Forbidden');
+        }
         const connectionId = randomUUID();
         let context: Context;
         try {
@@ -159,7 +186,14 @@ export function attachWebSocket(opts: {
           log.error({ err, connectionId }, 'could not authenticate a WebSocket connection');
           return refuse(socket, WS_CLOSE.internalError, 'Internal server error');
         }
-        if (!context.viewer) return refuse(socket, WS_CLOSE.forbidden, 'Forbidden');
+        if (!context.viewer) {
+          await limits.hit('authFailuresPerIp', ip);
+          return refuse(socket, WS_CLOSE.forbidden, 'Forbidden');
+        }
+        if (!limits.wsConnections.tryAcquire(context.viewer.id)) return refuse(socket, WS_CLOSE.tooMany, 'Too many connections');
+        ctx.extra.holdsConnection = true;
+        ctx.extra.ip = ip;
+        ctx.extra.subscriptions = new Set();
         const exp = tokenDeadline(header.replace(/^bearer\s+/i, ''), config);
         ctx.extra.viewer = context.viewer;
         ctx.extra.connectionId = connectionId;
@@ -180,15 +214,37 @@ export function attachWebSocket(opts: {
 
       onClose: (ctx) => {
         if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
+        const { viewer } = ctx.extra;
+        if (viewer && ctx.extra.holdsConnection) {
+          ctx.extra.holdsConnection = false;
+          limits.wsConnections.release(viewer.id);
+          for (const _ of ctx.extra.subscriptions ?? []) limits.wsSubscriptions.release(viewer.id);
+          ctx.extra.subscriptions?.clear();
+        }
       },
 
-      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+      onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
         const document = parseDocument(payload.query, config.graphql);
         if (document instanceof GraphQLError) return [document];
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-        if (!getOperationAST(document, payload.operationName)) {
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) {
           return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+        }
+        const { viewer, subscriptions } = ctx.extra;
+        const limited = await limits.checkOperation(operation, document, viewer ?? null, ctx.extra.ip ?? 'unknown');
+        if (!limited.allowed) return [rateLimitedError(limited.retryAfter)];
+        if (operation.operation === 'subscription' && viewer && subscriptions) {
+          if (!limits.wsSubscriptions.tryAcquire(viewer.id)) {
+            const max = limits.config.wsSubscriptionsPerUser;
+            return [
+              new GraphQLError(`Too many live subscriptions (at most ${max} per user); end one first`, {
+                extensions: { code: 'RATE_LIMITED' },
+              }),
+            ];
+          }
+          subscriptions.add(id);
         }
         ctx.extra.log?.debug({ operationName: payload.operationName }, 'ws operation');
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
@@ -212,6 +268,7 @@ export function attachWebSocket(opts: {
 
       onComplete: (ctx, id) => {
         if (active.delete(`${ctx.extra.connectionId}:${id}`)) changed();
+        if (ctx.extra.viewer && ctx.extra.subscriptions?.delete(id)) limits.wsSubscriptions.release(ctx.extra.viewer.id);
       },
 
       onNext: (_ctx, _id, _payload, args, result) => {

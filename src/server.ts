@@ -14,6 +14,7 @@ import { addExplorer, explorerLandingPage } from './explorer';
 import { formatError } from './graphql/errors';
 import { withLogScope } from './logging';
 import { installErrorHandler } from './http/errors';
+import { installRateLimits, noteContext, rateLimitPlugin, trustProxyOption } from './http/rate-limit';
 import { registerSecurityHeaders } from './http/security-headers';
 import { hideSuggestionsPlugin, operationRules, parseOptions } from './graphql/armor';
 import { addMetricsRoute, createMetrics, type Metrics } from './metrics';
@@ -85,6 +86,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     genReqId: () => randomUUID(),
     // A request that reaches us while closing is served, not answered 503: draining already sent clients away.
     return503OnClosing: false,
+    trustProxy: trustProxyOption(config.security.trustProxy),
   }) as unknown as FastifyInstance;
   let draining = false;
   fastify.addHook('onSend', async (request, reply) => {
@@ -113,13 +115,14 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
 
   installErrorHandler(fastify);
   await registerSecurityHeaders(fastify, config);
+  installRateLimits(fastify, services.limits);
   await fastify.register(webhookRoutes, { services });
   await fastify.register(unsubscribeRoutes, { services });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   // Accounting CSVs (payouts.csv, charges.csv, ledger.csv) for admins, with the same bearer token as GraphQL.
   fastify.get<{ Params: { file: string }; Querystring: { month?: string } }>('/admin/exports/:file', async (request, reply) => {
-    const ctx = await createContext(services, request.headers.authorization, request.id);
+    const ctx = await noteContext(services.limits, request.ip, await createContext(services, request.headers.authorization, request.id));
     return sendFinanceExport(ctx, request.params.file, request.query.month, reply);
   });
   fastify.get('/readyz', async (_req, reply) => {
@@ -148,6 +151,7 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
       ApolloServerPluginCacheControlDisabled(),
       config.graphql.explorer ? explorerLandingPage() : ApolloServerPluginLandingPageDisabled(),
       logUnexpected,
+      rateLimitPlugin(services.limits),
       ...(config.isProduction ? [hideSuggestionsPlugin] : []),
       metrics.apolloPlugin,
     ],
@@ -157,7 +161,8 @@ export async function createHttpServer(services: Services, schema: GraphQLSchema
     path: '/graphql',
     // OPTIONS is the CORS plugin's: Apollo would refuse a preflight as a CSRF attempt.
     method: ['GET', 'POST'],
-    context: async (request) => createContext(services, request.headers.authorization, request.id),
+    context: async (request) =>
+      noteContext(services.limits, request.ip, await createContext(services, request.headers.authorization, request.id)),
   });
   return {
     fastify,

@@ -89,6 +89,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: 'BAD_USER_INPUT', fields: variableFields(formatted.message) },
     };
   }
+  if (code === 'RATE_LIMITED') {
+    return { message: formatted.message, path, extensions: { code, retryAfter: formatted.extensions?.retryAfter } };
+  }
   if (typeof code === 'string' && PASS_THROUGH.has(code)) {
     // Details such as a refused query's limit, depth and cost stay; Apollo's internals do not.
     const extensions = Object.fromEntries(Object.entries(formatted.extensions ?? {}).filter(([k]) => !HIDDEN_EXTENSIONS.has(k)));

@@ -52,7 +52,15 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATABASE_URL: db.url, ...env });
+  // Rate limits are off unless a test turns them on (production refuses them off, so they stay on there).
+  const limits = env.NODE_ENV === 'production' ? {} : { RATE_LIMITS: 'off' };
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: db.url,
+    ...limits,
+    ...env,
+  });
   const log = createLogger(config.logLevel, opts.logStream);
   const emails = new LogTransport(log);
   const statements: string[] = [];

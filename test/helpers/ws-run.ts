@@ -22,7 +22,7 @@ export function wsConnect(baseUrl: string, token: string | undefined): WsConnect
     retryAttempts: 0,
     lazy: true,
     // One socket for the whole test, so a later operation shows whether the socket survived an earlier one.
-    lazyCloseTimeout: 60_000,
+    lazyCloseTimeout: 2000,
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     on: { closed: (e) => void closes.push(e as { code: number; reason: string }) },
   });
