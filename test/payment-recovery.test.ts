@@ -91,7 +91,7 @@ describe('a hold whose PaymentIntent id was never recorded', () => {
     const client = await t.user();
     const { id, intentId } = await hold(client);
     t.stripe.autoDeliverWebhooks = false; // the webhook that would also tell us is lost
-    await clientStripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa' });
+    await clientStripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa', return_url: 'https://example.com/return' });
     await forgetIntent(id);
     await sql(t, `update consultations set created_at = now() - interval '1 minute' where id = ?`, [id]);
 
@@ -106,7 +106,7 @@ describe('a hold whose PaymentIntent id was never recorded', () => {
   it('is paid and past its expiry: the expiry job schedules it, since the slot was still held', async () => {
     const { id, intentId } = await hold(await t.user());
     t.stripe.autoDeliverWebhooks = false;
-    await clientStripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa' });
+    await clientStripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa', return_url: 'https://example.com/return' });
     await forgetIntent(id);
     await expireNow(id);
     await waitFor(async () => (await row(id)).status !== 'pending_payment', 15_000, 'the expiry job');
@@ -127,7 +127,7 @@ describe('a hold whose PaymentIntent id was never recorded', () => {
     const client = await t.user();
     const { id, intentId } = await hold(client);
     t.stripe.autoDeliverWebhooks = false;
-    await clientStripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa' });
+    await clientStripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa', return_url: 'https://example.com/return' });
     await forgetIntent(id);
     // The client gives up on the booking that seemed to fail; the payment is found on the way out.
     expectOk(await t.gql(CancelConsultationDocument, { id, reason: 'It failed, I think' }, client.token));
