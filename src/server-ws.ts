@@ -19,7 +19,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { tokenDeadline } from './auth/token';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
-import { isVariableError, operationRules, parseDocument, withoutSuggestions } from './graphql/armor';
+import { isVariableError, operationRules, parseDocument, stripSuggestions } from './graphql/armor';
 import { withLogScope } from './logging';
 import { clientIpOf, rateLimitedError } from './http/rate-limit';
 import { createContext } from './server';
@@ -147,7 +147,7 @@ export function attachWebSocket(opts: {
     // As over HTTP: Apollo codes variable errors BAD_USER_INPUT and, in production, drops suggestions.
     if (isVariableError(error)) error = withCode(error, 'BAD_USER_INPUT');
     let formatted = formatError(error.toJSON(), error);
-    if (config.isProduction) formatted = { ...formatted, message: withoutSuggestions(formatted.message) };
+    if (config.isProduction) formatted = stripSuggestions({ ...formatted });
     if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
       logger.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
     }
@@ -171,13 +171,15 @@ export function attachWebSocket(opts: {
       onConnect: async (ctx) => {
         const { socket } = ctx.extra;
         const ip = clientIpOf(ctx.extra.request, config.security.trustProxy);
+        const header = bearerHeader(ctx.connectionParams);
+        // No token: refused before anything is awaited, so no message sent meanwhile is answered first.
+        if (!header) {
+          const refused = refuse(socket, WS_CLOSE.forbidden, 'Forbidden');
+          await limits.hit('authFailuresPerIp', ip);
+          return refused;
+        }
         if (!(await limits.peek('authFailuresPerIp', ip)).allowed)
           return refuse(socket, WS_CLOSE.tooMany, 'Too many failed authentications');
-        const header = bearerHeader(ctx.connectionParams);
-        if (!header) {
-          await limits.hit('authFailuresPerIp', ip);
-          return refuse(socket, WS_CLOSE.forbidden, 'Forbidden');
-        }
         const connectionId = randomUUID();
         let context: Context;
         try {

@@ -161,6 +161,8 @@ describe('production hides what introspection hides (issue 11, finding 9)', () =
         STRIPE_SECRET_KEY: 'sk_test_x',
         STRIPE_WEBHOOK_SECRET: 'whsec_prod_test_only',
         CALCOM_WEBHOOK_SECRET: 'calcom-prod-test-only',
+        EMAIL_TRANSPORT: 'log',
+        EMAIL_LINK_SECRET: 'l'.repeat(40),
       },
       { databaseUrl: t.databaseUrl },
     );

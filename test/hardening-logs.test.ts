@@ -49,8 +49,7 @@ describe('email addresses and tokens stay out of the logs (issue 11, finding 10)
     expect((await c.run('{ pricing { sku } }')).result?.data).toBeTruthy();
     await c.dispose();
     const text = logs.out.join('');
-    expect(text).toMatch(/email sent \(log transport\)/);
-    expect(text).toContain(`${advisor.user.email[0]}***@example.com`);
+    expect(text).toMatch(/email logged, not sent/);
     for (const secret of [advisor.user.email, admin.email, advisor.user.token, admin.token]) expect(text).not.toContain(secret);
   });
 });

@@ -85,6 +85,16 @@ export function withoutSuggestions(message: string): string {
   return message.replace(SUGGESTION, '');
 }
 
+/** Drops suggestions from a formatted error, in place: its message and, for BAD_USER_INPUT, each field's. */
+export function stripSuggestions<E extends { message: string; extensions?: Record<string, unknown> }>(error: E): E {
+  error.message = withoutSuggestions(error.message);
+  const fields = error.extensions?.fields;
+  if (Array.isArray(fields)) {
+    for (const f of fields as { message?: unknown }[]) if (typeof f.message === 'string') f.message = withoutSuggestions(f.message);
+  }
+  return error;
+}
+
 /**
  * Apollo's `hideSchemaDetailsFromClientErrors` strips suggestions from validation errors only;
  * variable coercion errors ("Value "X" does not exist in "Status" enum. Did you mean ...?") come
@@ -96,7 +106,7 @@ export const hideSuggestionsPlugin: ApolloServerPlugin = {
       async willSendResponse({ response }) {
         if (response.body.kind !== 'single') return;
         for (const error of response.body.singleResult.errors ?? []) {
-          (error as { message: string }).message = withoutSuggestions(error.message);
+          stripSuggestions(error as { message: string; extensions?: Record<string, unknown> });
         }
       },
     };
