@@ -55,6 +55,8 @@ describe('CORS for the origins in CORS_ORIGINS', () => {
       STRIPE_SECRET_KEY: 'sk_test_x',
       STRIPE_WEBHOOK_SECRET: 'whsec_x',
       CALCOM_WEBHOOK_SECRET: 'c',
+      EMAIL_TRANSPORT: 'log',
+      EMAIL_LINK_SECRET: 'l'.repeat(40),
     });
     try {
       const r = await fetch(`${prod.url}/graphql`, {
