@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   const unknown = roles.filter((r) => !ROLES.includes(r));
   if (unknown.length) throw new Error(`unknown role ${unknown.join(', ')}; use ${ROLES.join(', ')}`);
   const sub = values.sub ?? randomUUID();
+  const config = loadConfig();
   const token = await signToken(
     {
       sub,
@@ -32,8 +33,9 @@ async function main(): Promise<void> {
       familyName: values['family-name'],
       roles,
     },
-    loadConfig().auth.jwtSecret,
+    config.auth.jwtSecret,
     values.expires,
+    { issuer: config.security.auth.issuer, audience: config.security.auth.audience },
   );
   process.stdout.write(`${token}\n`);
 }

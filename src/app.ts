@@ -1,11 +1,12 @@
 import type { MikroORM, Options } from '@mikro-orm/postgresql';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from './config';
 import { openDatabase } from './db/database';
 import { PgPubSub } from './events/pg-pubsub';
 import { armCrashPoint } from './common/crash';
 import { startJobs, type Jobs } from './jobs';
 import { createEmailTransport, type EmailTransport } from './modules/notifications/transports';
+import { createLogger } from './logging';
 import type Stripe from 'stripe';
 import { createStripeClient, PaymentGateway } from './payments/gateway';
 import { startStripeSimulator, type StripeSimulator } from './payments/stripe-simulator';
@@ -57,7 +58,7 @@ async function connectStripe(config: Config, log: Logger): Promise<{ client: Str
 /** Wires database, services, job queue and HTTP/WebSocket server; used by main.ts and the tests. */
 export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
-  const log = opts.log ?? pino({ level: config.logLevel });
+  const log = opts.log ?? createLogger(config.logLevel);
   if (config.crashAt) {
     armCrashPoint(config.crashAt);
     log.warn({ crashAt: config.crashAt }, 'CRASH_AT is set: this process will kill itself there (crash tests only)');
@@ -79,6 +80,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const schema = await createSchema(pubsub);
   const http = await createHttpServer(services, schema);
   const ws = attachWebSocket({ httpServer: http.fastify.server, schema, services });
+  http.metrics.observeJobs(jobs.runner.events);
+  http.metrics.observeSubscribers(() => ws.activeSubscriptions);
 
   let closed = false;
   return {
@@ -107,6 +110,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await jobs.stop();
       await orm.close();
       await services.notifications.transport.close?.();
+      await services.limits.close();
       await stripe.simulator?.close();
     },
   };

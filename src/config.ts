@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { CRASH_POINTS, type CrashAt, type CrashPointName } from './common/crash';
+import { loadSecurityConfig, type SecurityConfig } from './config-security';
 
 /**
  * Every environment variable the server reads, parsed and validated once at start-up.
@@ -39,6 +41,10 @@ export interface Config {
     maxDepth: number;
     maxCost: number;
     bodyLimitBytes: number;
+    /** Parser token limit: deep nesting is refused while parsing, before any recursion can overflow. */
+    maxTokens: number;
+    maxAliases: number;
+    maxDirectives: number;
   };
   email: {
     from: string;
@@ -58,9 +64,18 @@ export interface Config {
   publicApiUrl: string;
   /** Test only (CRASH_AT=<point>:<n>): the process kills itself there; never set in production. */
   crashAt: CrashAt | null;
+  /** Browser origins allowed to call the API (CORS); `*` allows any. */
+  corsOrigins: string[];
+  /** After SIGTERM: how long /readyz answers 503 while requests are still served, before new connections are refused. */
+  shutdownGraceMs: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  security: SecurityConfig;
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -77,19 +92,75 @@ function optional(env: Env, name: string): string | undefined {
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${n}`);
   return n;
 }
 
+/** A number (decimals allowed) from `min` to `max`. */
 function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new ConfigError(`${name} must be a number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  const n = /^[-+]?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
   return n;
+}
+
+/** A positive number (decimals allowed) up to `max`. */
+function positive(env: Env, name: string, fallback: number, max: number, unit: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = /^[-+]?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!(n > 0) || n > max) throw new ConfigError(`${name} must be a positive number of ${unit} (at most ${max}), got "${raw}"`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const v = str(env, name, fallback);
+  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+/** Credentials are masked, so the error line never prints a password. */
+function postgresUrl(env: Env, name: string): string | undefined {
+  const v = optional(env, name);
+  if (v === undefined) return undefined;
+  let ok = false;
+  try {
+    const u = new URL(v);
+    ok = /^postgres(ql)?:$/.test(u.protocol) && u.hostname !== '';
+  } catch {
+    /* not a URL */
+  }
+  if (!ok) {
+    const shown = v.replace(/\/\/[^@/]*@/, '//***@');
+    throw new ConfigError(`${name} must be a PostgreSQL URL such as postgres://user:password@host:5432/db, got "${shown}"`);
+  }
+  return v;
+}
+
+/** Comma-separated browser origins (scheme://host[:port], no path), or `*`. */
+function origins(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const list = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const o of list) {
+    if (o === '*') continue;
+    let u: URL | null = null;
+    try {
+      u = new URL(o);
+    } catch {
+      /* reported below */
+    }
+    if (!u || !/^https?:$/.test(u.protocol) || u.origin !== o.replace(/\/$/, '')) {
+      throw new ConfigError(`${name} must be a comma-separated list of origins such as http://localhost:3000 (or *), got "${o}"`);
+    }
+  }
+  return list.map((o) => o.replace(/\/$/, ''));
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
@@ -131,6 +202,47 @@ function crashAt(env: Env, isProduction: boolean): CrashAt | null {
   return { point: m[1] as CrashPointName, pass: Number(m[2]) };
 }
 
+function hostName(env: Env): string {
+  const v = str(env, 'HOST', '0.0.0.0');
+  if (!/^[\w.:-]+$/.test(v))
+    throw new ConfigError(`HOST must be a host name or IP address to listen on, such as 0.0.0.0 or ::, got "${v}"`);
+  return v;
+}
+
+function emailFrom(env: Env): string {
+  const v = str(env, 'EMAIL_FROM', 'Advisor Network <no-reply@advisor.example>');
+  if (!/^([^<>]+<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(v.trim())) {
+    throw new ConfigError(`EMAIL_FROM must be an address or "Name <address>", got "${v}"`);
+  }
+  return v;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** What a browser app in development usually runs on (Vite, Next/CRA, Angular); documented in .env.example. */
+export const DEV_CORS_ORIGINS = [
+  'http://localhost:3000',
+  'http://127.0.0.1:3000',
+  'http://localhost:5173',
+  'http://127.0.0.1:5173',
+  'http://localhost:4200',
+];
+
+let dotEnvRead = false;
+
+/**
+ * The process environment, after reading `.env` from the working directory when there is one.
+ * Variables already set in the real environment win over the file.
+ */
+export function processEnv(): Env {
+  if (!dotEnvRead) {
+    dotEnvRead = true;
+    const file = path.resolve('.env');
+    if (fs.existsSync(file)) process.loadEnvFile(file);
+  }
+  return process.env;
+}
+
 const DEV_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
 const DEV_WEBHOOK_SECRET = 'whsec_dev_only';
 const DEV_EMAIL_LINK_SECRET = 'dev-only-email-link-secret-change-me-dev';
@@ -152,7 +264,7 @@ function emailConfig(env: Env, isProduction: boolean): Config['email'] {
   const linkSecret = str(env, 'EMAIL_LINK_SECRET', isProduction ? '' : DEV_EMAIL_LINK_SECRET);
   if (linkSecret.length < 32) throw new ConfigError('EMAIL_LINK_SECRET must be set to at least 32 characters');
   return {
-    from: str(env, 'EMAIL_FROM', 'Advisor Network <no-reply@advisor.example>'),
+    from: emailFrom(env),
     transport,
     smtpUrl,
     dir: path.resolve(str(env, 'EMAIL_DIR', '.data/mail')),
@@ -162,18 +274,17 @@ function emailConfig(env: Env, isProduction: boolean): Config['email'] {
   };
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const nodeEnvRaw = str(env, 'NODE_ENV', 'development');
-  if (!['development', 'test', 'production'].includes(nodeEnvRaw)) {
-    throw new ConfigError(`NODE_ENV must be development, test or production, got "${nodeEnvRaw}"`);
-  }
-  const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
+export function loadConfig(env: Env = processEnv()): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const isProduction = nodeEnv === 'production';
 
   const jwtSecret = str(env, 'AUTH_JWT_SECRET', isProduction ? '' : DEV_JWT_SECRET);
-  if (jwtSecret.length < 32) throw new ConfigError('AUTH_JWT_SECRET must be set to at least 32 characters');
+  if (jwtSecret.length < 32) throw new ConfigError(`AUTH_JWT_SECRET must be at least 32 characters, got ${jwtSecret.length}`);
 
   const secretKey = optional(env, 'STRIPE_SECRET_KEY');
+  if (secretKey && !/^(sk|rk)_(test|live)_\S+$/.test(secretKey)) {
+    throw new ConfigError('STRIPE_SECRET_KEY must be a Stripe secret or restricted key (sk_test_..., sk_live_..., rk_...)');
+  }
   const stripeWebhookSecret = str(env, 'STRIPE_WEBHOOK_SECRET', isProduction ? '' : DEV_WEBHOOK_SECRET);
   if (isProduction && (!secretKey || !stripeWebhookSecret)) {
     throw new ConfigError(
@@ -196,9 +307,9 @@ export function loadConfig(env: Env = process.env): Config {
     nodeEnv,
     isProduction,
     port,
-    host: str(env, 'HOST', '0.0.0.0'),
-    logLevel: str(env, 'LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info'),
-    databaseUrl: optional(env, 'DATABASE_URL'),
+    host: hostName(env),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
+    databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     embeddedPgDir: path.resolve(str(env, 'EMBEDDED_PG_DIR', '.data/pg')),
     runMigrations: bool(env, 'DB_RUN_MIGRATIONS', true),
     auth: { jwtSecret },
@@ -206,7 +317,7 @@ export function loadConfig(env: Env = process.env): Config {
     booking: {
       minNoticeMinutes: int(env, 'BOOKING_MIN_NOTICE_MINUTES', 120, 0, 60 * 24 * 30),
       horizonDays: int(env, 'BOOKING_HORIZON_DAYS', 90, 1, 730),
-      paymentExpiryMinutes: decimal(env, 'PAYMENT_EXPIRY_MINUTES', 15, 0.01, 24 * 60),
+      paymentExpiryMinutes: positive(env, 'PAYMENT_EXPIRY_MINUTES', 15, 24 * 60, 'minutes'),
     },
     stripe: {
       secretKey,
@@ -226,10 +337,24 @@ export function loadConfig(env: Env = process.env): Config {
       maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 50),
       maxCost: int(env, 'GRAPHQL_MAX_COST', 10_000, 10, 1_000_000),
       bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
+      // Above ~3,000 tokens a document can nest deep enough to overflow graphql-js's recursive parser.
+      maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 2000, 100, 3000),
+      maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 20, 0, 1000),
+      maxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 30, 0, 1000),
     },
     email: emailConfig(env, isProduction),
     publicAppUrl,
     publicApiUrl: url(env, 'PUBLIC_API_URL', publicAppUrl)!,
     crashAt: crashAt(env, isProduction),
+    corsOrigins: origins(env, 'CORS_ORIGINS', isProduction ? [] : DEV_CORS_ORIGINS),
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', isProduction ? 5000 : 0, 0, 600_000),
+    metricsToken: optional(env, 'METRICS_TOKEN'),
+    security: loadSecurityConfig(env, isProduction, {
+      AUTH_JWT_SECRET: jwtSecret,
+      STRIPE_WEBHOOK_SECRET: stripeWebhookSecret,
+      CALCOM_WEBHOOK_SECRET: calcomSecret,
+      STRIPE_SECRET_KEY: secretKey,
+      CALCOM_API_KEY: optional(env, 'CALCOM_API_KEY'),
+    }),
   };
 }

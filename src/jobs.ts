@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { Pool } from 'pg';
-import { makeWorkerUtils, run, type JobHelpers, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { makeWorkerUtils, run, type JobHelpers, type Runner, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type { Logger as PinoLogger } from 'pino';
 import { Logger as WorkerLogger } from 'graphile-worker';
 import { PermanentError } from './common/errors';
 import type { RefundSource } from './modules/consultation/charge.entity';
 import { LEDGER_CHECK_CRONTAB, type LedgerCheckPayload } from './modules/reconciliation/reconciliation.service';
+import { withLogScope } from './logging';
 import type { Services } from './services';
 
 /** The job's last try: an ambiguous failure now ends with a recorded decision instead of a retry. */
@@ -90,6 +91,24 @@ function workerLogger(log: PinoLogger): WorkerLogger {
   });
 }
 
+/** Each job logs with its job id, and with the id of the request that queued it when its payload carries one. */
+function inLogScope(tasks: TaskList, log: PinoLogger): TaskList {
+  return Object.fromEntries(
+    Object.entries(tasks as Record<string, Task>).map(([task, fn]) => [
+      task,
+      (payload: unknown, helpers: JobHelpers) => {
+        const reqId = (payload as { reqId?: unknown } | null)?.reqId;
+        const scope = { jobId: helpers.job.id, task, reqId: typeof reqId === 'string' ? reqId : undefined };
+        return withLogScope(scope, async () => {
+          const started = Date.now();
+          await fn(payload, helpers);
+          log.debug({ attempt: helpers.job.attempts, ms: Date.now() - started }, 'job done');
+        });
+      },
+    ]),
+  );
+}
+
 export interface Jobs {
   runner: Runner;
   /** This process's workers, as they appear in `locked_by`. */
@@ -136,7 +155,7 @@ export async function startJobs(
     logger: workerLogger(services.log),
     events,
     crontab: `${CRONTAB}\n${LEDGER_CHECK_CRONTAB}`,
-    taskList: { ...taskList(services), ...extraTasks },
+    taskList: inLogScope({ ...taskList(services), ...extraTasks }, services.log),
   });
   const utils = await makeWorkerUtils({ pgPool, logger: workerLogger(services.log) });
   const instanceId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

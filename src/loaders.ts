@@ -1,12 +1,21 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConsultationCharge, Refund } from './modules/consultation/charge.entity';
-import { ConsultationStatusChange } from './modules/consultation/consultation.entity';
+import { Advisor, AdvisorStatusChange } from './modules/advisor/advisor.entity';
+import { Consultation, ConsultationStatusChange } from './modules/consultation/consultation.entity';
+import { AdvisorPayout } from './modules/payout/payout.entity';
 import { loadReviewPages, type ReviewPageKey, type ReviewRow } from './modules/review/review.service';
 import type { ConnectionShape } from './graphql/connection';
 
-/** Per-request batch loaders for fields that would otherwise cost one query per row of a list. */
+/**
+ * Per-request batch loaders for fields that would otherwise cost one query per row of a list, and
+ * for root fields that load by id: fifty aliases of `advisor(id:)` are one statement, not fifty.
+ */
 export interface Loaders {
+  advisorById: DataLoader<string, Advisor | null>;
+  advisorHistory: DataLoader<string, AdvisorStatusChange[]>;
+  consultationById: DataLoader<string, Consultation | null>;
+  payoutById: DataLoader<string, AdvisorPayout | null>;
   chargeByConsultation: DataLoader<string, ConsultationCharge | null>;
   refundsByCharge: DataLoader<string, Refund[]>;
   historyByConsultation: DataLoader<string, ConsultationStatusChange[]>;
@@ -25,8 +34,25 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   return map;
 }
 
+function byId<T extends { id: string }>(rows: T[], ids: readonly string[]): (T | null)[] {
+  const map = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => map.get(id) ?? null);
+}
+
 export function createLoaders(em: EntityManager): Loaders {
   return {
+    advisorById: new DataLoader(async (ids) => byId(await em.find(Advisor, { id: { $in: [...ids] } }, { populate: ['user'] }), ids)),
+    advisorHistory: new DataLoader(async (ids) => {
+      const rows = await em.find(AdvisorStatusChange, { advisor: { $in: [...ids] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const grouped = groupBy(rows, (r) => r.advisor.id);
+      return ids.map((id) => grouped.get(id) ?? []);
+    }),
+    consultationById: new DataLoader(async (ids) =>
+      byId(await em.find(Consultation, { id: { $in: [...ids] } }, { populate: ['advisor', 'client'] }), ids),
+    ),
+    payoutById: new DataLoader(async (ids) =>
+      byId(await em.find(AdvisorPayout, { id: { $in: [...ids] } }, { populate: ['advisor'] }), ids),
+    ),
     chargeByConsultation: new DataLoader(async (ids) => {
       const rows = await em.find(ConsultationCharge, { consultation: { $in: [...ids] } });
       const byId = new Map(rows.map((c) => [c.consultation.id, c]));
@@ -47,7 +73,7 @@ export function createLoaders(em: EntityManager): Loaders {
       return ids.map((id) => grouped.get(id) ?? []);
     }),
     reviewsByAdvisor: new DataLoader((keys) => loadReviewPages(em, keys), {
-      cacheKeyFn: (k) => `${k.advisorId}|${k.first}|${k.after ?? ''}`,
+      cacheKeyFn: (k) => `${k.advisorId}|${k.shape}`,
     }),
   };
 }

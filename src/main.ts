@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import pino from 'pino';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { resolveDatabaseUrl } from './db/database';
+import { createLogger } from './logging';
 
 async function main(): Promise<void> {
   let config;
@@ -15,24 +15,42 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel);
   const db = await resolveDatabaseUrl(config.databaseUrl, config.embeddedPgDir, log);
   const app = await createApp({ config, databaseUrl: db.url, log });
   const url = await app.listen();
   log.info({ graphql: `${url.replace('127.0.0.1', 'localhost')}/graphql` }, 'advisor network API ready');
 
+  /**
+   * Graceful shutdown, for a load balancer in front: /readyz answers 503 at once while requests are
+   * still served for SHUTDOWN_GRACE_MS (long enough for the balancer to notice); then the port
+   * closes (new connections are refused), WebSockets close with 1001, in-flight requests and
+   * running jobs finish, and the process exits 0 (or 1 after SHUTDOWN_GRACE_MS + 15 s at the latest).
+   * Repeated signals are ignored: under `npm start` each signal arrives twice (npm forwards it too).
+   */
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    app.http.drain();
+    const graceMs = config.shutdownGraceMs;
+    log.info({ signal, graceMs }, 'shutting down: /readyz answers 503; closing the port after the grace period');
+    const force = setTimeout(() => {
+      log.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, graceMs + 15_000);
     force.unref();
+    let code = 0;
     try {
+      await new Promise((resolve) => setTimeout(resolve, graceMs));
       await app.close();
       await db.stop();
+      log.info('shut down');
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      code = 1;
     } finally {
-      process.exit(0);
+      process.exit(code);
     }
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -40,6 +58,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`Failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  // One line an operator can act on; the stack only when asked for (LOG_LEVEL=debug or trace).
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const verbose = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '') && err instanceof Error;
+  process.stderr.write(`Failed to start: ${message}\n${verbose ? `${err.stack}\n` : ''}`);
   process.exit(1);
 });

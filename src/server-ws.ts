@@ -3,33 +3,38 @@ import type http from 'node:http';
 import {
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
+  execute,
   getOperationAST,
-  parse,
   specifiedRules,
+  subscribe,
   validate,
-  type DocumentNode,
   type ExecutionArgs,
   type GraphQLFormattedError,
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { tokenDeadline } from './auth/token';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
-import { operationLimits } from './graphql/limits';
+import { isVariableError, operationRules, parseDocument, stripSuggestions } from './graphql/armor';
+import { withLogScope } from './logging';
+import { clientIpOf, rateLimitedError } from './http/rate-limit';
 import { createContext } from './server';
 import type { Services } from './services';
 
 /**
- * Close codes the server uses. 4401 is graphql-ws's own "Unauthorized" code, which its client
- * treats as fatal (no retry with the same token); 1001 on shutdown is one it retries, so clients
- * move to another instance and resubscribe.
+ * Close codes the server uses. 4403 "Forbidden" is the protocol's code for a refused connection,
+ * and graphql-ws clients retry after it: a client whose connectionParams is a function that reads
+ * the current token reconnects with a fresh one (4401 would be fatal to them: no retry at all).
+ * 1001 on shutdown is retried too, so clients move to another instance and resubscribe.
  */
 export const WS_CLOSE = {
-  unauthorized: 4401,
+  forbidden: 4403,
+  /** Over a rate limit or the per-user connection cap; graphql-ws clients do not retry it. */
+  tooMany: 4429,
   internalError: 4500,
   goingAway: 1001,
 } as const;
@@ -40,6 +45,12 @@ interface ConnectionState {
   connectionId: string;
   log: Logger;
   expiryTimer: NodeJS.Timeout;
+  /** The client's address, for the per-IP limits. */
+  ip: string;
+  /** This connection counts against its user's WS_MAX_CONNECTIONS_PER_USER. */
+  holdsConnection: boolean;
+  /** Ids of its operations that count against WS_MAX_SUBSCRIPTIONS_PER_USER until they complete. */
+  subscriptions: Set<string>;
 }
 
 export interface WebSocketHandle {
@@ -77,6 +88,10 @@ function bearerHeader(params: Readonly<Record<string, unknown>> | undefined): st
   return /^bearer\s/i.test(value) ? value : `Bearer ${value}`;
 }
 
+function reqIdOf(args: ExecutionArgs): string | undefined {
+  return args.contextValue instanceof Context ? args.contextValue.requestId : undefined;
+}
+
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
@@ -85,9 +100,9 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
  * Serves graphql-ws (the graphql-transport-ws protocol) at /graphql on the HTTP server's own port.
  *
  * Authentication happens once, at `connection_init`: `connectionParams.authorization` carries
- * `Bearer <jwt>` or the bare jwt. A missing or refused token closes the socket with 4401
- * "Unauthorized" before any operation can run; the socket is also closed with 4401 when the token
- * expires. Each operation then gets a Context of its own (a fresh EntityManager fork) for the
+ * `Bearer <jwt>` or the bare jwt. A missing, refused or expired token closes the socket with 4403
+ * "Forbidden" before any operation can run; an open socket is closed with 4403 "Token expired" at
+ * its token's `exp`, so a client reconnects with a fresh token and resubscribes. Each operation then gets a Context of its own (a fresh EntityManager fork) for the
  * viewer verified at connect time. A subscription's Context lives as long as the subscription, so
  * a resolver that loads rows per event should fork again (`context.em.fork()`) or it will read
  * entities cached by an earlier event.
@@ -105,10 +120,22 @@ export function attachWebSocket(opts: {
   const { config } = services;
   const log = services.log.child({ transport: 'ws' });
 
-  const rules: ValidationRule[] = [...specifiedRules, operationLimits(config.graphql.maxDepth, config.graphql.maxCost)];
+  const rules: ValidationRule[] = [...specifiedRules, ...operationRules(config.graphql)];
   if (!config.graphql.introspection) rules.push(NoSchemaIntrospectionCustomRule);
 
-  const wss = new WebSocketServer({ server: httpServer, path: opts.path ?? '/graphql', maxPayload: config.graphql.bodyLimitBytes });
+  const limits = services.limits;
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: opts.path ?? '/graphql',
+    maxPayload: config.graphql.bodyLimitBytes,
+    // New connections per IP are counted at the upgrade, where a refusal can still be an HTTP 429.
+    verifyClient: (info, done) => {
+      if (!limits.enabled) return done(true);
+      void limits
+        .hit('wsConnectsPerIp', clientIpOf(info.req, config.security.trustProxy))
+        .then((d) => (d.allowed ? done(true) : done(false, 429, 'Too Many Requests', { 'retry-after': String(d.retryAfter) })));
+    },
+  });
 
   const active = new Set<string>();
   const waiters = new Set<() => void>();
@@ -117,7 +144,10 @@ export function attachWebSocket(opts: {
   };
 
   const format = (error: GraphQLError, logger: Logger): GraphQLFormattedError => {
-    const formatted = formatError(error.toJSON(), error);
+    // As over HTTP: Apollo codes variable errors BAD_USER_INPUT and, in production, drops suggestions.
+    if (isVariableError(error)) error = withCode(error, 'BAD_USER_INPUT');
+    let formatted = formatError(error.toJSON(), error);
+    if (config.isProduction) formatted = stripSuggestions({ ...formatted });
     if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
       logger.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
     }
@@ -126,7 +156,7 @@ export function attachWebSocket(opts: {
 
   const refuse = (socket: WebSocket, code: number, reason: string): false => {
     socket.close(code, reason);
-    // graphql-ws then tries to close with 4403; the socket is already closing, so ours is what the client sees.
+    // graphql-ws then closes with 4403 itself; the socket is already closing, so ours is what the client sees.
     return false;
   };
 
@@ -134,11 +164,22 @@ export function attachWebSocket(opts: {
     {
       schema,
       isProd: config.isProduction,
+      // Resolvers and services log with the operation's reqId (a subscription's events too).
+      execute: (args) => withLogScope({ reqId: reqIdOf(args) }, () => execute(args)),
+      subscribe: (args) => withLogScope({ reqId: reqIdOf(args) }, () => subscribe(args)),
 
       onConnect: async (ctx) => {
         const { socket } = ctx.extra;
+        const ip = clientIpOf(ctx.extra.request, config.security.trustProxy);
         const header = bearerHeader(ctx.connectionParams);
-        if (!header) return refuse(socket, WS_CLOSE.unauthorized, 'Unauthorized');
+        // No token: refused before anything is awaited, so no message sent meanwhile is answered first.
+        if (!header) {
+          const refused = refuse(socket, WS_CLOSE.forbidden, 'Forbidden');
+          await limits.hit('authFailuresPerIp', ip);
+          return refused;
+        }
+        if (!(await limits.peek('authFailuresPerIp', ip)).allowed)
+          return refuse(socket, WS_CLOSE.tooMany, 'Too many failed authentications');
         const connectionId = randomUUID();
         let context: Context;
         try {
@@ -147,8 +188,15 @@ export function attachWebSocket(opts: {
           log.error({ err, connectionId }, 'could not authenticate a WebSocket connection');
           return refuse(socket, WS_CLOSE.internalError, 'Internal server error');
         }
-        if (!context.viewer) return refuse(socket, WS_CLOSE.unauthorized, 'Unauthorized');
-        const exp = decodeJwt(header.replace(/^bearer\s+/i, '')).exp;
+        if (!context.viewer) {
+          await limits.hit('authFailuresPerIp', ip);
+          return refuse(socket, WS_CLOSE.forbidden, 'Forbidden');
+        }
+        if (!limits.wsConnections.tryAcquire(context.viewer.id)) return refuse(socket, WS_CLOSE.tooMany, 'Too many connections');
+        ctx.extra.holdsConnection = true;
+        ctx.extra.ip = ip;
+        ctx.extra.subscriptions = new Set();
+        const exp = tokenDeadline(header.replace(/^bearer\s+/i, ''), config);
         ctx.extra.viewer = context.viewer;
         ctx.extra.connectionId = connectionId;
         ctx.extra.log = log.child({ connectionId, userId: context.viewer.id });
@@ -159,7 +207,7 @@ export function attachWebSocket(opts: {
               ctx.extra.expiryTimer = setTimeout(closeAtExpiry, Math.min(left, MAX_TIMER_MS)).unref();
               return;
             }
-            socket.close(WS_CLOSE.unauthorized, 'Token expired');
+            socket.close(WS_CLOSE.forbidden, 'Token expired');
           };
           closeAtExpiry();
         }
@@ -168,20 +216,37 @@ export function attachWebSocket(opts: {
 
       onClose: (ctx) => {
         if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
+        const { viewer } = ctx.extra;
+        if (viewer && ctx.extra.holdsConnection) {
+          ctx.extra.holdsConnection = false;
+          limits.wsConnections.release(viewer.id);
+          for (const _ of ctx.extra.subscriptions ?? []) limits.wsSubscriptions.release(viewer.id);
+          ctx.extra.subscriptions?.clear();
+        }
       },
 
-      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          if (err instanceof GraphQLError) return [withCode(err, 'GRAPHQL_PARSE_FAILED')];
-          throw err;
-        }
+      onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+        const document = parseDocument(payload.query, config.graphql);
+        if (document instanceof GraphQLError) return [document];
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-        if (!getOperationAST(document, payload.operationName)) {
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) {
           return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+        }
+        const { viewer, subscriptions } = ctx.extra;
+        const limited = await limits.checkOperation(operation, document, viewer ?? null, ctx.extra.ip ?? 'unknown');
+        if (!limited.allowed) return [rateLimitedError(limited.retryAfter)];
+        if (operation.operation === 'subscription' && viewer && subscriptions) {
+          if (!limits.wsSubscriptions.tryAcquire(viewer.id)) {
+            const max = limits.config.wsSubscriptionsPerUser;
+            return [
+              new GraphQLError(`Too many live subscriptions (at most ${max} per user); end one first`, {
+                extensions: { code: 'RATE_LIMITED' },
+              }),
+            ];
+          }
+          subscriptions.add(id);
         }
         ctx.extra.log?.debug({ operationName: payload.operationName }, 'ws operation');
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
@@ -192,7 +257,7 @@ export function attachWebSocket(opts: {
         // Unreachable: graphql-ws refuses operations before connection_ack.
         if (!viewer || !connectionId) throw new Error('WebSocket operation before authentication');
         const requestId = randomUUID();
-        const opLog = services.log.child({ requestId, connectionId, operationId: id });
+        const opLog = services.log.child({ reqId: requestId, connectionId, operationId: id });
         return new Context(services, services.orm.em.fork(), viewer, null, requestId, opLog);
       },
 
@@ -205,6 +270,7 @@ export function attachWebSocket(opts: {
 
       onComplete: (ctx, id) => {
         if (active.delete(`${ctx.extra.connectionId}:${id}`)) changed();
+        if (ctx.extra.viewer && ctx.extra.subscriptions?.delete(id)) limits.wsSubscriptions.release(ctx.extra.viewer.id);
       },
 
       onNext: (_ctx, _id, _payload, args, result) => {

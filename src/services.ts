@@ -19,6 +19,7 @@ import { CalcomHandler } from './modules/webhooks/calcom.handler';
 import { StripeHandler, type PayoutHooks } from './modules/webhooks/stripe.handler';
 import { WebhookProvider } from './modules/webhooks/webhook-event.entity';
 import { WebhookService } from './modules/webhooks/webhook.service';
+import { createRateLimiter, type RateLimiter } from './http/rate-limit';
 
 /** The application's long-lived collaborators, built once per process and shared by all requests. */
 export interface Services {
@@ -41,6 +42,8 @@ export interface Services {
   payouts: PayoutService;
   finance: FinanceService;
   reconciliation: ReconciliationService;
+  /** Rate limits and WebSocket caps, in memory or shared through Redis (REDIS_URL). */
+  limits: RateLimiter;
 }
 
 export function createServices(deps: {
@@ -89,5 +92,6 @@ export function createServices(deps: {
     payouts,
     finance: new FinanceService(),
     reconciliation: new ReconciliationService({ log: log.child({ component: 'ledger-check' }), payments, em: () => orm.em.fork() }),
+    limits: createRateLimiter(config, log),
   };
 }

@@ -137,8 +137,8 @@ describe('approval state machine through the API', () => {
     expect(reactivated.reactivateAdvisor.approvalStatus).toBe('APPROVED');
 
     const details = expectOk(await t.gql(AdminAdvisorDocument, { id: advisorId }, admin.token));
-    expect(details.adminAdvisor.decidedById).toBe(admin.id);
-    expect(details.adminAdvisor.approvedAt).toBe(approved.approveAdvisor.approvedAt);
+    expect(details.adminAdvisor!.decidedById).toBe(admin.id);
+    expect(details.adminAdvisor!.approvedAt).toBe(approved.approveAdvisor.approvedAt);
   });
 
   it.each([

@@ -5,7 +5,24 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 
+/** Redis for the tests of the shared rate-limit store: TEST_REDIS_URL, or one answering at 127.0.0.1:6379. */
+async function findRedis() {
+  if (process.env.TEST_REDIS_URL) return;
+  const net = await import('node:net');
+  const socket = net.connect(6379, '127.0.0.1');
+  const answered = await new Promise((resolve) => {
+    socket.setTimeout(1000, () => resolve(false));
+    socket.on('error', () => resolve(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (d) => resolve(d.toString().startsWith('+PONG')));
+  });
+  socket.destroy();
+  if (answered) process.env.TEST_REDIS_URL = 'redis://127.0.0.1:6379';
+  else console.warn('\nNo Redis at 127.0.0.1:6379 (and TEST_REDIS_URL unset): the tests of the Redis rate-limit store are skipped.');
+}
+
 export default async function globalSetup() {
+  await findRedis();
   if (process.env.DATABASE_URL) {
     process.env.TEST_PG_ADMIN_URL = process.env.DATABASE_URL;
     return;

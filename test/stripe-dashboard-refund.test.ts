@@ -42,7 +42,7 @@ const ledgerOf = (consultationId: string) =>
     consultationId,
   ]);
 
-const statusOf = async (id: string) => expectOk(await t.gql(GetConsultationDocument, { id }, client.token)).consultation.status;
+const statusOf = async (id: string) => expectOk(await t.gql(GetConsultationDocument, { id }, client.token)).consultation!.status;
 
 /** Refunds the whole charge in "the dashboard" and delivers its `charge.refunded` twice, signed. */
 async function refundInDashboard(paymentIntentId: string): Promise<string> {

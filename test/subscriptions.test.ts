@@ -86,7 +86,7 @@ describe('consultationStatusChanged', () => {
       await new Promise((r) => ws.once('open', r));
       ws.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} }));
       const code = await new Promise<number>((r) => ws.once('close', (c: number) => r(c)));
-      expect(code).toBe(4401);
+      expect(code).toBe(4403);
     }
   });
 

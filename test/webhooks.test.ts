@@ -55,7 +55,7 @@ async function booked(opts: { startsIn?: number; pay?: boolean; minutes?: number
   return { id, start: past, advisor, client, advisorEmail: advisor.user.email };
 }
 
-const status = async (b: Booked) => expectOk(await t.gql(GetConsultationDocument, { id: b.id }, b.client.token)).consultation.status;
+const status = async (b: Booked) => expectOk(await t.gql(GetConsultationDocument, { id: b.id }, b.client.token)).consultation!.status;
 const events = (type: string) => sql<{ status: string }>(t, 'select status from processed_webhook_events where event_type = ?', [type]);
 
 describe('Cal.com webhook: verification and bad input', () => {
@@ -257,7 +257,7 @@ describe('Cal.com webhook: booking lifecycle', () => {
     expectOk(await t.gql(CancelConsultationDocument, { id: blocker.id }, other.token));
     const retried = expectOk(await t.gql(RetryWebhookEventDocument, { id: event.id }, admin.token)).retryWebhookEvent;
     expect(retried.status).toBe('PROCESSED');
-    const moved = expectOk(await t.gql(GetConsultationDocument, { id: b.id }, b.client.token)).consultation;
+    const moved = expectOk(await t.gql(GetConsultationDocument, { id: b.id }, b.client.token)).consultation!;
     expect(moved.__typename === 'ClientConsultation' && moved.calBookingId).toBe(`${uid}-2`);
     expect(codeOf(await t.gql(RetryWebhookEventDocument, { id: event.id }, admin.token))).toBe('CONFLICT');
   });

@@ -203,7 +203,7 @@ const commit = (t: TestApp, topic: string, payload: object) =>
   t.app.services.orm.em.fork().transactional((em) => publishInTransaction(em, topic, payload));
 
 describe('connection_init authentication', () => {
-  it('closes with 4401 when the token is missing or refused, and runs nothing', async () => {
+  it('closes with 4403 when the token is missing or refused, and runs nothing', async () => {
     resolverCalls = 0;
     const forged = await signToken(
       { sub: '00000000-0000-4000-8000-000000000009', email: 'x@example.com', roles: ['admin'] },
@@ -214,9 +214,9 @@ describe('connection_init authentication', () => {
       const client = connect(wsA.url, authorization, { onClosed: (code) => closed.push(code) });
       const { result, error } = await run(client, '{ whoami }');
       expect(result).toBeUndefined();
-      expect(error.code).toBe(4401);
-      expect(error.reason).toBe('Unauthorized');
-      expect(closed).toEqual([4401]);
+      expect(error.code).toBe(4403);
+      expect(error.reason).toBe('Forbidden');
+      expect(closed).toEqual([4403]);
     }
     expect(resolverCalls).toBe(0);
   });
@@ -232,7 +232,8 @@ describe('connection_init authentication', () => {
       socket.send(JSON.stringify({ type: 'connection_init', payload }));
       socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '{ whoami }' } }));
       const [code] = (await once(socket, 'close')) as [number];
-      expect(code).toBe(4401);
+      // No token: refused at once (4403). A good token: the protocol's 4401 for a subscribe before connection_ack.
+      expect(code).toBe('authorization' in payload ? 4401 : 4403);
       expect(messages.filter((m) => m.includes('"next"'))).toEqual([]);
     }
     expect(resolverCalls).toBe(0);
@@ -246,15 +247,15 @@ describe('connection_init authentication', () => {
     }
   });
 
-  it('closes the socket with 4401 when the token expires', async () => {
+  it('closes the socket with 4403 when the token expires', async () => {
     const user = await tA.user();
     const shortLived = await signToken({ sub: user.id, email: user.email, roles: ['client'] }, tA.config.auth.jwtSecret, '2s');
     const closed: number[] = [];
     const sub = collect(connect(wsA.url, shortLived, { onClosed: (code) => closed.push(code) }), 'subscription { testEvents { status } }');
     await wsA.handle.waitForSubscribers(1);
     await waitFor(() => closed.length > 0, 4000);
-    expect(closed).toEqual([4401]);
-    expect(sub.error).toMatchObject({ code: 4401, reason: 'Token expired' });
+    expect(closed).toEqual([4403]);
+    expect(sub.error).toMatchObject({ code: 4403, reason: 'Token expired' });
   });
 
   it('is wired into the app on the HTTP port', async () => {
@@ -263,7 +264,7 @@ describe('connection_init authentication', () => {
     const ok = await run(connect(url, `Bearer ${user.token}`), '{ pricing { sku } }');
     expect((ok.result?.data as { pricing: unknown[] }).pricing).toHaveLength(3);
     const refused = await run(connect(url), '{ pricing { sku } }');
-    expect(refused.error.code).toBe(4401);
+    expect(refused.error.code).toBe(4403);
   });
 });
 

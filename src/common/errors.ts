@@ -15,7 +15,8 @@ export class DomainError extends Error {
   }
 }
 
-export const badInput = (field: string, message: string) => new DomainError('BAD_USER_INPUT', `${field}: ${message}`, { field });
+export const badInput = (field: string, message: string) =>
+  new DomainError('BAD_USER_INPUT', `${field}: ${message}`, { fields: [{ field, message }] });
 export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} not found`);
 export const conflict = (message: string, details: Record<string, unknown> = {}) => new DomainError('CONFLICT', message, details);
 export const forbidden = (message = 'You are not allowed to do this') => new DomainError('FORBIDDEN', message);

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import pino, { type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import { createApp, type App } from '../../src/app';
 import { signToken } from '../../src/auth/token';
 import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logging';
 import type { Role } from '../../src/modules/user/user.entity';
 import { LogTransport } from '../../src/modules/notifications/notification.service';
 import type { StripeSimulator } from '../../src/payments/stripe-simulator';
@@ -51,8 +52,16 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
-  const log = opts.logStream ? pino({ level: config.logLevel }, opts.logStream) : pino({ level: config.logLevel });
+  // Rate limits are off unless a test turns them on (production refuses them off, so they stay on there).
+  const limits = env.NODE_ENV === 'production' ? {} : { RATE_LIMITS: 'off' };
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: db.url,
+    ...limits,
+    ...env,
+  });
+  const log = createLogger(config.logLevel, opts.logStream);
   const emails = new LogTransport(log);
   const statements: string[] = [];
   const app = await createApp({
@@ -96,7 +105,8 @@ export async function startTestApp(
     async user({ roles = ['client'] as Role[], givenName = 'Test', familyName = 'Person' } = {}) {
       const id = randomUUID();
       const email = `${givenName.toLowerCase()}.${id.slice(0, 8)}@example.com`;
-      const token = await signToken({ sub: id, email, givenName, familyName, roles }, config.auth.jwtSecret);
+      const { issuer, audience } = config.security.auth;
+      const token = await signToken({ sub: id, email, givenName, familyName, roles }, config.auth.jwtSecret, '12h', { issuer, audience });
       return { id, email, givenName, familyName, roles, token };
     },
     async gql(doc, variables, token) {

@@ -1,7 +1,8 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
-import type { ConnectionShape } from '../../graphql/connection';
+import { ForwardPageArgs, mapConnection } from '../../graphql/connection';
+import { nullIfNotFound } from '../../graphql/errors';
 import {
   AdvisorConnection,
   AdvisorFilter,
@@ -16,24 +17,21 @@ import {
   toStatusChangeView,
 } from './advisor.types';
 
-const mapConnection = <R, T>(c: ConnectionShape<R>, map: (a: R) => T) => ({
-  pageInfo: c.pageInfo,
-  edges: c.edges.map((e) => ({ cursor: e.cursor, node: map(e.node) })),
-});
-
 @Resolver()
 export class AdvisorResolver {
   @Query(() => AdvisorConnection, { description: 'Search approved advisors' })
   async advisors(
     @Ctx() ctx: Context,
+    @Args() { first, after }: ForwardPageArgs,
     @Arg('filter', () => AdvisorFilter, { nullable: true }) filter?: AdvisorFilter,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     return mapConnection(await ctx.services.advisors.search(ctx, filter, first, after), toPublicAdvisor);
   }
 
-  @Query(() => AdvisorPublic, { nullable: true, description: 'Public profile of an approved advisor' })
+  @Query(() => AdvisorPublic, {
+    nullable: true,
+    description: 'Public profile of an approved advisor; null when there is none with this id (or it is not approved)',
+  })
   async advisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
     const advisor = await ctx.services.advisors.publicProfile(ctx, id);
     return advisor && toPublicAdvisor(advisor);
@@ -66,24 +64,21 @@ export class AdvisorResolver {
 
   @Authorized(Access.ADMIN)
   @Query(() => AdvisorProfileConnection, { description: 'Pending applications, oldest first' })
-  async advisorApplications(
-    @Ctx() ctx: Context,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
-  ) {
+  async advisorApplications(@Ctx() ctx: Context, @Args() { first, after }: ForwardPageArgs) {
     return mapConnection(await ctx.services.advisors.applications(ctx, first, after), toAdvisorProfile);
   }
 
   @Authorized(Access.ADMIN)
-  @Query(() => AdvisorProfile, { description: 'Any advisor, in any status (admins)' })
+  @Query(() => AdvisorProfile, { nullable: true, description: 'Any advisor, in any status (admins); null when there is none with this id' })
   async adminAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return toAdvisorProfile(await ctx.services.advisors.profileForAdmin(ctx, id));
+    const advisor = await nullIfNotFound(ctx.services.advisors.profileForAdmin(ctx, id));
+    return advisor && toAdvisorProfile(advisor);
   }
 
   @Authorized(Access.ADMIN)
   @Query(() => [AdvisorStatusChangeView], { description: 'Every approval decision about an advisor, oldest first' })
   async advisorStatusHistory(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return (await ctx.services.advisors.statusHistory(ctx.em, id)).map(toStatusChangeView);
+    return (await ctx.services.advisors.statusHistory(ctx, id)).map(toStatusChangeView);
   }
 
   @Authorized(Access.ADMIN)

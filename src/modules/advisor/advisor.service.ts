@@ -1,9 +1,8 @@
 import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertUuid } from '../../common/ids';
 import { badInput, conflict, forbidden, notFound } from '../../common/errors';
 import type { Context } from '../../context';
-import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
+import { cursorShapes, keysetCondition, keysetOrder, pageRequest, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { User } from '../user/user.entity';
 import { Advisor, AdvisorStatusChange, ApprovalStatus } from './advisor.entity';
 import { nextAdvisorStatus, type AdvisorAction } from './advisor.state';
@@ -33,6 +32,18 @@ const PUBLIC_COLUMNS = [
 export type PublicAdvisorRow = Pick<Advisor, (typeof PUBLIC_COLUMNS)[number]>;
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Pending applications: oldest first. */
+const APPLICATION_ORDER = [
+  ['appliedAt', 'asc'],
+  ['id', 'asc'],
+] as const;
+/** The public search: best rated first, then most reviewed. */
+const SEARCH_ORDER = [
+  ['rating', 'desc'],
+  ['reviewCount', 'desc'],
+  ['id', 'asc'],
+] as const;
 
 export class AdvisorService {
   constructor(private readonly notifications: NotificationService) {}
@@ -127,31 +138,25 @@ export class AdvisorService {
     });
   }
 
-  async statusHistory(em: EntityManager, advisorId: string): Promise<AdvisorStatusChange[]> {
+  /** Batched per request: a root field that aliases can repeat. */
+  async statusHistory(ctx: Context, advisorId: string): Promise<AdvisorStatusChange[]> {
     assertUuid(advisorId);
-    return em.find(AdvisorStatusChange, { advisor: advisorId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    return ctx.loaders.advisorHistory.load(advisorId);
   }
 
   async applications(ctx: Context, first: number | undefined, after: string | undefined): Promise<ConnectionShape<Advisor>> {
     ctx.requireAdmin();
-    const size = pageSize(first);
-    const where: FilterQuery<Advisor> = { approvalStatus: ApprovalStatus.PENDING };
-    if (after) {
-      const [at, id] = decodeCursor(after, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') as [
-        string,
-        string,
-      ];
-      const appliedAt = new Date(at);
-      where.$or = [{ appliedAt: { $gt: appliedAt } }, { appliedAt, id: { $gt: id } }];
-    }
-    const rows = await ctx.em.find(Advisor, where, {
-      orderBy: { appliedAt: 'asc', id: 'asc' },
-      limit: size + 1,
-      populate: ['user'],
-    });
+    const page = pageRequest({ first, after }, cursorShapes.stringAndId);
+    const where: FilterQuery<Advisor>[] = [{ approvalStatus: ApprovalStatus.PENDING }];
+    if (page.cursor) where.push(keysetCondition(APPLICATION_ORDER, [new Date(page.cursor[0] as string), page.cursor[1]], false));
+    const rows = await ctx.em.find(
+      Advisor,
+      { $and: where },
+      { orderBy: keysetOrder(APPLICATION_ORDER, false), limit: page.size + 1, populate: ['user'] },
+    );
     return toConnection(
       rows,
-      size,
+      page,
       (a) => [a.appliedAt.toISOString(), a.id],
       (a) => a,
     );
@@ -164,7 +169,10 @@ export class AdvisorService {
     first: number | undefined,
     after: string | undefined,
   ): Promise<ConnectionShape<PublicAdvisorRow>> {
-    const size = pageSize(first);
+    const page = pageRequest(
+      { first, after },
+      (v) => v.length === 3 && typeof v[0] === 'number' && typeof v[1] === 'number' && typeof v[2] === 'string',
+    );
     const and: FilterQuery<Advisor>[] = [{ approvalStatus: ApprovalStatus.APPROVED }];
     const skills = clean(filter?.skills);
     const specialties = clean(filter?.specialties);
@@ -180,27 +188,19 @@ export class AdvisorService {
       const like = `%${escapeLike(text)}%`;
       and.push({ $or: [{ displayName: { $ilike: like } }, { bio: { $ilike: like } }] });
     }
-    if (after) {
-      const [rating, reviewCount, id] = decodeCursor(
-        after,
-        (v) => v.length === 3 && typeof v[0] === 'number' && typeof v[1] === 'number' && typeof v[2] === 'string',
-      ) as [number, number, string];
-      and.push({
-        $or: [{ rating: { $lt: rating } }, { rating, reviewCount: { $lt: reviewCount } }, { rating, reviewCount, id: { $gt: id } }],
-      });
-    }
+    if (page.cursor) and.push(keysetCondition(SEARCH_ORDER, page.cursor, false));
     // Plain rows, not managed entities: the public search is the hottest read and only maps
     // columns to a view, so hydrating entities (and their references) would be pure cost.
     const rows = await ctx.em
       .createQueryBuilder(Advisor, 'a')
       .select([...PUBLIC_COLUMNS])
       .where({ $and: and })
-      .orderBy({ rating: 'desc', reviewCount: 'desc', id: 'asc' })
-      .limit(size + 1)
+      .orderBy(keysetOrder(SEARCH_ORDER, false))
+      .limit(page.size + 1)
       .execute<PublicAdvisorRow[]>('all');
     return toConnection(
       rows,
-      size,
+      page,
       (a) => [a.rating, a.reviewCount, a.id],
       (a) => a,
     );
@@ -208,7 +208,7 @@ export class AdvisorService {
 
   async publicProfile(ctx: Context, id: string): Promise<Advisor | null> {
     assertUuid(id);
-    const advisor = await ctx.em.findOne(Advisor, { id });
+    const advisor = await ctx.loaders.advisorById.load(id);
     return advisor && advisor.approvalStatus === ApprovalStatus.APPROVED ? advisor : null;
   }
 
@@ -216,7 +216,7 @@ export class AdvisorService {
   async profileForAdmin(ctx: Context, id: string): Promise<Advisor> {
     const viewer = ctx.requireViewer();
     assertUuid(id);
-    const advisor = await ctx.em.findOne(Advisor, { id }, { populate: ['user'] });
+    const advisor = await ctx.loaders.advisorById.load(id);
     if (!advisor) throw notFound('Advisor');
     if (!viewer.isAdmin && advisor.user.id !== viewer.id) throw forbidden();
     return advisor;

@@ -1,10 +1,10 @@
 import {
   Arg,
+  Args,
   Authorized,
   Ctx,
   FieldResolver,
   ID,
-  Int,
   Mutation,
   Query,
   Resolver,
@@ -14,7 +14,8 @@ import {
 } from 'type-graphql';
 import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
-import type { ConnectionShape } from '../../graphql/connection';
+import { mapConnection, PageArgs, type ConnectionShape } from '../../graphql/connection';
+import { nullIfNotFound } from '../../graphql/errors';
 import { Consultation } from './consultation.entity';
 import { ConsultationCharge } from './charge.entity';
 import { topics, type StatusChangedPayload } from './consultation.events';
@@ -36,13 +37,10 @@ import { toAdminView, toChargeView, toClientView, toStatusChangeView, toView, ty
 
 async function viewsOf(ctx: Context, conn: ConnectionShape<Consultation>, party: Party) {
   const charges = party === 'client' ? await ctx.loaders.chargeByConsultation.loadMany(conn.edges.map((e) => e.node.id)) : [];
-  return {
-    pageInfo: conn.pageInfo,
-    edges: conn.edges.map((e, i) => {
-      const charge = charges[i];
-      return { cursor: e.cursor, node: toView(e.node, party, charge instanceof Error ? null : (charge ?? null)) };
-    }),
-  };
+  return mapConnection(conn, (c, i) => {
+    const charge = charges[i];
+    return toView(c, party, charge instanceof Error ? null : (charge ?? null));
+  });
 }
 
 @Resolver()
@@ -89,9 +87,14 @@ export class ConsultationResolver {
   }
 
   @Authorized()
-  @Query(() => ConsultationView, { description: 'One consultation, in your own view of it' })
-  async consultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<ConsultationView> {
-    const { consultation, party } = await ctx.services.consultations.get(ctx, id);
+  @Query(() => ConsultationView, {
+    nullable: true,
+    description: 'One consultation, in your own view of it; null when it does not exist or is not yours',
+  })
+  async consultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<ConsultationView | null> {
+    const found = await nullIfNotFound(ctx.services.consultations.get(ctx, id));
+    if (!found) return null;
+    const { consultation, party } = found;
     const charge = party === 'client' ? await ctx.loaders.chargeByConsultation.load(consultation.id) : null;
     return toView(consultation, party, charge);
   }
@@ -100,13 +103,12 @@ export class ConsultationResolver {
   @Query(() => ConsultationConnection, { description: 'The consultations you booked (as CLIENT) or give (as ADVISOR)' })
   async myConsultations(
     @Ctx() ctx: Context,
+    @Args() page: PageArgs,
     @Arg('filter', () => MyConsultationsFilter, { nullable: true }) filter?: MyConsultationsFilter,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     const as = filter?.as === ConsultationParty.ADVISOR ? 'advisor' : 'client';
     const when = filter?.when === TimeFilter.UPCOMING ? 'upcoming' : filter?.when === TimeFilter.PAST ? 'past' : undefined;
-    const conn = await ctx.services.consultations.listMine(ctx, { as, status: filter?.status, when }, first, after);
+    const conn = await ctx.services.consultations.listMine(ctx, { as, status: filter?.status, when }, page);
     return viewsOf(ctx, conn, as);
   }
 
@@ -114,11 +116,10 @@ export class ConsultationResolver {
   @Query(() => ConsultationConnection, { description: 'Search all consultations (admins)' })
   async adminConsultations(
     @Ctx() ctx: Context,
+    @Args() page: PageArgs,
     @Arg('filter', () => AdminConsultationsFilter, { nullable: true }) filter?: AdminConsultationsFilter,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    const conn = await ctx.services.consultations.adminList(ctx, filter ?? {}, first, after);
+    const conn = await ctx.services.consultations.adminList(ctx, filter ?? {}, page);
     return viewsOf(ctx, conn, 'admin');
   }
 

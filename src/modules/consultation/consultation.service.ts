@@ -6,7 +6,15 @@ import type { Config } from '../../config';
 import { badInput, conflict, DomainError, forbidden, notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
 import type { Context } from '../../context';
-import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
+import {
+  cursorShapes,
+  keysetCondition,
+  keysetOrder,
+  pageRequest,
+  toConnection,
+  type ConnectionShape,
+  type PageRequest,
+} from '../../graphql/connection';
 import {
   isAmbiguousStripeError,
   type ConsultationPaymentRequest,
@@ -24,6 +32,7 @@ import { ActorKind, Consultation, ConsultationStatus as S, ConsultationStatusCha
 import { publishStatusChanged, type TransactionalPublisher } from './consultation.events';
 import { ACTIVE_STATUSES, assertTransition } from './consultation.state';
 import { decideCancellationRefund } from './refund-policy';
+import { currentReqId } from '../../logging';
 
 export interface Actor {
   kind: ActorKind;
@@ -190,9 +199,9 @@ export class ConsultationService {
       await publishStatusChanged(this.deps.publisher, em, this.payload(c, null));
       // The hold ends by itself if the payment never completes.
       await em.execute(
-        `select graphile_worker.add_job('expire_unpaid_booking', json_build_object('consultationId', ?::text),
+        `select graphile_worker.add_job('expire_unpaid_booking', json_build_object('consultationId', ?::text, 'reqId', ?::text),
            run_at := ?::timestamptz, job_key := ?, max_attempts := ?)`,
-        [id, c.paymentExpiresAt, `expire:${id}`, EXPIRY_MAX_ATTEMPTS],
+        [id, currentReqId(), c.paymentExpiresAt, `expire:${id}`, EXPIRY_MAX_ATTEMPTS],
       );
       return c;
     });
@@ -506,8 +515,8 @@ export class ConsultationService {
       if (c.calBookingId && !opts.fromCalcom && this.deps.config.calcom.apiKey) {
         // Cal.com holds the calendar: tell it too, from the job queue so a Cal.com outage retries.
         await em.execute(
-          `select graphile_worker.add_job('calcom_cancel_booking', json_build_object('uid', ?::text, 'reason', ?::text), job_key := ?, max_attempts := 15)`,
-          [c.calBookingId, reason ?? 'Cancelled', `calcom-cancel:${c.calBookingId}`],
+          `select graphile_worker.add_job('calcom_cancel_booking', json_build_object('uid', ?::text, 'reason', ?::text, 'reqId', ?::text), job_key := ?, max_attempts := 15)`,
+          [c.calBookingId, reason ?? 'Cancelled', currentReqId(), `calcom-cancel:${c.calBookingId}`],
         );
       }
       return c;
@@ -611,9 +620,9 @@ export class ConsultationService {
     reason: string | null,
   ): Promise<void> {
     await em.execute(
-      `select graphile_worker.add_job('refund_consultation', json_build_object('consultationId', ?::text, 'source', ?::text, 'userId', ?::text, 'reason', ?::text),
+      `select graphile_worker.add_job('refund_consultation', json_build_object('consultationId', ?::text, 'source', ?::text, 'userId', ?::text, 'reason', ?::text, 'reqId', ?::text),
          run_at := now() + interval '30 seconds', job_key := ?, max_attempts := 12)`,
-      [id, source, userId, reason, `refund:${id}`],
+      [id, source, userId, reason, currentReqId(), `refund:${id}`],
     );
   }
 
@@ -947,14 +956,14 @@ export class ConsultationService {
   async get(ctx: Context, id: string): Promise<{ consultation: Consultation; party: 'client' | 'advisor' | 'admin' }> {
     ctx.requireViewer();
     assertUuid(id);
-    const c = await ctx.em.findOne(Consultation, { id }, { populate: ['advisor', 'client'] });
+    const c = await ctx.loaders.consultationById.load(id);
     const party = c && (await this.partyOf(ctx, c));
     // Someone else's consultation is indistinguishable from one that does not exist.
     if (!c || !party) throw notFound('Consultation');
     return { consultation: c, party };
   }
 
-  async listMine(ctx: Context, filter: ListFilter, first?: number, after?: string): Promise<ConnectionShape<Consultation>> {
+  async listMine(ctx: Context, filter: ListFilter, paging: PageRequest): Promise<ConnectionShape<Consultation>> {
     const viewer = ctx.requireViewer();
     const where: FilterQuery<Consultation> = {};
     if (filter.as === 'advisor') {
@@ -964,10 +973,10 @@ export class ConsultationService {
     } else {
       where.client = viewer.id;
     }
-    return this.page(ctx.em, where, filter, first, after);
+    return this.page(ctx.em, where, filter, paging);
   }
 
-  async adminList(ctx: Context, filter: AdminFilter, first?: number, after?: string): Promise<ConnectionShape<Consultation>> {
+  async adminList(ctx: Context, filter: AdminFilter, paging: PageRequest): Promise<ConnectionShape<Consultation>> {
     ctx.requireAdmin();
     const where: FilterQuery<Consultation> = {};
     if (filter.advisorId) where.advisor = assertUuid(filter.advisorId, 'advisorId');
@@ -976,48 +985,36 @@ export class ConsultationService {
     if (filter.from) range.$gte = filter.from;
     if (filter.to) range.$lt = filter.to;
     if (Object.keys(range).length) where.startTime = range;
-    return this.page(ctx.em, where, { status: filter.status }, first, after);
+    return this.page(ctx.em, where, { status: filter.status }, paging);
   }
 
   private async page(
     em: EntityManager,
     where: FilterQuery<Consultation>,
     filter: { status?: S[]; when?: 'upcoming' | 'past' },
-    first?: number,
-    after?: string,
+    paging: PageRequest,
   ): Promise<ConnectionShape<Consultation>> {
-    const size = pageSize(first);
+    const page = pageRequest(paging, cursorShapes.stringAndId);
     const and: FilterQuery<Consultation>[] = [where];
     if (filter.status?.length) and.push({ status: { $in: filter.status } });
     const now = new Date();
     // Upcoming: soonest first; past and everything else: latest first.
-    const ascending = filter.when === 'upcoming';
+    const direction = filter.when === 'upcoming' ? 'asc' : 'desc';
+    const order = [
+      ['startTime', direction],
+      ['id', direction],
+    ] as const;
     if (filter.when === 'upcoming') and.push({ endTime: { $gt: now }, status: { $in: [...ACTIVE_STATUSES] } });
     if (filter.when === 'past') and.push({ $or: [{ endTime: { $lte: now } }, { status: { $nin: [...ACTIVE_STATUSES] } }] });
-    if (after) {
-      const [at, id] = decodeCursor(after, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') as [
-        string,
-        string,
-      ];
-      const t = new Date(at);
-      and.push(
-        ascending
-          ? { $or: [{ startTime: { $gt: t } }, { startTime: t, id: { $gt: id } }] }
-          : { $or: [{ startTime: { $lt: t } }, { startTime: t, id: { $lt: id } }] },
-      );
-    }
+    if (page.cursor) and.push(keysetCondition(order, [new Date(page.cursor[0] as string), page.cursor[1]], page.backward));
     const rows = await em.find(
       Consultation,
       { $and: and },
-      {
-        orderBy: ascending ? { startTime: 'asc', id: 'asc' } : { startTime: 'desc', id: 'desc' },
-        limit: size + 1,
-        populate: ['advisor', 'client'],
-      },
+      { orderBy: keysetOrder(order, page.backward), limit: page.size + 1, populate: ['advisor', 'client'] },
     );
     return toConnection(
       rows,
-      size,
+      page,
       (c) => [c.startTime.toISOString(), c.id],
       (c) => c,
     );

@@ -1,4 +1,4 @@
-import { centsToDecimal, csvField, csvLine } from './csv';
+import { Amount, centsToDecimal, csvField, csvLine } from './csv';
 
 describe('csv', () => {
   it.each([
@@ -22,6 +22,13 @@ describe('csv', () => {
     expect(csvField(null)).toBe('');
     expect(csvField(undefined)).toBe('');
     expect(csvField(new Date('2026-09-01T00:00:00Z'))).toBe('2026-09-01T00:00:00.000Z');
+  });
+
+  it('writes amounts as unguarded decimal numbers, and guards text only', () => {
+    expect(csvField(new Amount(-500))).toBe('-5.00');
+    expect(csvField(new Amount(1330))).toBe('13.30');
+    expect(csvField('-5.00')).toBe("'-5.00"); // text that looks like a number is still text from a user
+    expect(csvLine(['2026-09-01T12:00:00.000000Z', new Amount(-5), -5])).toBe('2026-09-01T12:00:00.000000Z,-0.05,-5\r\n');
   });
 
   it('ends lines with CRLF', () => {

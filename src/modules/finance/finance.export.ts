@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { DomainError, notFound, type ErrorCode } from '../../common/errors';
 import type { Context } from '../../context';
 import type { LedgerKind } from '../ledger/ledger.entity';
-import { centsToDecimal, csvLine, type CsvValue } from './csv';
+import { Amount, csvLine, type CsvValue } from './csv';
 import { splitNotes } from './earnings.service';
 import { parseMonth, type Month } from './month';
 
@@ -24,8 +24,10 @@ interface ExportSpec {
   row: (r: Record<string, unknown>) => CsvValue[];
 }
 
+/** ISO 8601 in UTC with microseconds, from PostgreSQL itself (raw rows would carry its own text form). */
 const TS = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const cents = (v: unknown) => Number(v ?? 0);
+const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
 const EXPORTS: Record<string, ExportSpec> = {
   'payouts.csv': {
@@ -49,7 +51,7 @@ const EXPORTS: Record<string, ExportSpec> = {
     sql: `select * from (
             select p.id, ${TS('p.created_at')} as sort_at, to_char(p.payout_month, 'YYYY-MM') as month, p.advisor_id,
                    a.display_name, p.status, p.total_cents, p.currency, p.stripe_transfer_id, p.status_reason, p.attempts,
-                   p.created_at, p.processed_at,
+                   ${TS('p.created_at')} as created_at, ${TS('p.processed_at')} as processed_at,
                    (select count(*) from ledger_entries e where e.payout_id = p.id) as entries,
                    (select count(*) from ledger_entries e where e.payout_id = p.id and e.kind = 'earning') as consultations
             from advisor_payouts p join advisors a on a.id = p.advisor_id
@@ -63,15 +65,15 @@ const EXPORTS: Record<string, ExportSpec> = {
       r.display_name as string,
       r.status as string,
       cents(r.total_cents),
-      centsToDecimal(cents(r.total_cents)),
+      new Amount(cents(r.total_cents)),
       r.currency as string,
       cents(r.entries),
       cents(r.consultations),
       r.stripe_transfer_id as string | null,
       r.status_reason as string | null,
       cents(r.attempts),
-      r.created_at as Date,
-      r.processed_at as Date | null,
+      text(r.created_at),
+      text(r.processed_at),
     ],
   },
   'charges.csv': {
@@ -95,10 +97,11 @@ const EXPORTS: Record<string, ExportSpec> = {
       'paid_at',
     ],
     sql: `select * from (
-            select c.id, ${TS('c.start_time')} as sort_at, cc.id as charge_id, c.advisor_id, a.display_name, c.start_time,
+            select c.id, ${TS('c.start_time')} as sort_at, cc.id as charge_id, c.advisor_id, a.display_name,
+                   ${TS('c.start_time')} as start_time,
                    c.status as consultation_status, cc.status as charge_status, cc.dispute_status, cc.total_amount_cents,
                    cc.platform_fee_cents, cc.advisor_earnings_cents, cc.refunded_cents, cc.currency,
-                   cc.stripe_payment_intent_id, cc.stripe_charge_id, cc.succeeded_at,
+                   cc.stripe_payment_intent_id, cc.stripe_charge_id, ${TS('cc.succeeded_at')} as succeeded_at,
                    (select count(*) from refunds r where r.charge_id = cc.id) as refunds
             from consultations c
             join consultation_charges cc on cc.consultation_id = c.id
@@ -111,7 +114,7 @@ const EXPORTS: Record<string, ExportSpec> = {
       r.charge_id as string,
       r.advisor_id as string,
       r.display_name as string,
-      r.start_time as Date,
+      text(r.start_time),
       r.consultation_status as string,
       r.charge_status as string,
       r.dispute_status as string | null,
@@ -123,7 +126,7 @@ const EXPORTS: Record<string, ExportSpec> = {
       r.currency as string,
       r.stripe_payment_intent_id as string | null,
       r.stripe_charge_id as string | null,
-      r.succeeded_at as Date | null,
+      text(r.succeeded_at),
     ],
   },
   'ledger.csv': {
@@ -145,9 +148,10 @@ const EXPORTS: Record<string, ExportSpec> = {
       'created_at',
     ],
     sql: `select * from (
-            select e.id, ${TS('e.accrued_at')} as sort_at, e.accrued_at, e.advisor_id, a.display_name, e.kind, e.amount_cents,
+            select e.id, ${TS('e.accrued_at')} as sort_at, ${TS('e.accrued_at')} as accrued_at, e.advisor_id, a.display_name,
+                   e.kind, e.amount_cents,
                    e.consultation_id, e.payout_id, to_char(p.payout_month, 'YYYY-MM') as payout_month, e.notes,
-                   e.external_ref, e.created_by_id, e.created_at
+                   e.external_ref, e.created_by_id, ${TS('e.created_at')} as created_at
             from ledger_entries e
             join advisors a on a.id = e.advisor_id
             left join advisor_payouts p on p.id = e.payout_id
@@ -158,12 +162,12 @@ const EXPORTS: Record<string, ExportSpec> = {
       const { reason, notes } = splitNotes(r.kind as LedgerKind, r.notes as string | null);
       return [
         r.id as string,
-        r.accrued_at as Date,
+        text(r.accrued_at),
         r.advisor_id as string,
         r.display_name as string,
         r.kind as string,
         cents(r.amount_cents),
-        centsToDecimal(cents(r.amount_cents)),
+        new Amount(cents(r.amount_cents)),
         r.consultation_id as string | null,
         r.payout_id as string | null,
         r.payout_month as string | null,
@@ -171,7 +175,7 @@ const EXPORTS: Record<string, ExportSpec> = {
         notes,
         r.external_ref as string | null,
         r.created_by_id as string | null,
-        r.created_at as Date,
+        text(r.created_at),
       ];
     },
   },

@@ -24,6 +24,7 @@ import {
   type TemplateId,
 } from './templates/types';
 import type { EmailTransport, OutgoingEmail } from './transports';
+import { currentReqId } from '../../logging';
 
 export { formatCents } from './format';
 export { LogTransport, type EmailTransport } from './transports';
@@ -116,9 +117,9 @@ export class NotificationService {
   private async queueDelivery(em: EntityManager, id: string, at: Date | null): Promise<void> {
     // The job key makes a resend and a leftover job one job, never two sends racing.
     await em.execute(
-      `select graphile_worker.add_job('deliver_email', json_build_object('id', ?::text),
+      `select graphile_worker.add_job('deliver_email', json_build_object('id', ?::text, 'reqId', ?::text),
          run_at := coalesce(?::timestamptz, now()), job_key := ?, max_attempts := ?)`,
-      [id, at, `email:${id}`, this.deps.config.email.maxAttempts],
+      [id, currentReqId(), at, `email:${id}`, this.deps.config.email.maxAttempts],
     );
   }
 
@@ -543,7 +544,7 @@ export class NotificationService {
     });
     return toConnection(
       rows,
-      size,
+      { size, cursor: after ? [after] : null, backward: false },
       (e) => [e.createdAt.toISOString(), e.id],
       (e) => e,
     );

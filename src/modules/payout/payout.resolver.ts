@@ -1,6 +1,8 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
+import { mapConnection, PageArgs } from '../../graphql/connection';
+import { nullIfNotFound } from '../../graphql/errors';
 import { PayoutStatus } from './payout.entity';
 import { GeneratePayoutsResult, PayoutConnection, PayoutView, StripeConnectOnboarding, toPayoutView } from './payout.types';
 
@@ -33,19 +35,18 @@ export class PayoutResolver {
   @Query(() => PayoutConnection, { description: 'Payouts, newest month first (admins)' })
   async adminPayouts(
     @Ctx() ctx: Context,
+    @Args() page: PageArgs,
     @Arg('month', () => String, { nullable: true }) month?: string,
     @Arg('status', () => PayoutStatus, { nullable: true }) status?: PayoutStatus,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    const c = await ctx.services.payouts.list(ctx, { month, status }, first, after);
-    return { pageInfo: c.pageInfo, edges: c.edges.map((e) => ({ cursor: e.cursor, node: toPayoutView(e.node) })) };
+    return mapConnection(await ctx.services.payouts.list(ctx, { month, status }, page), toPayoutView);
   }
 
   @Authorized(Access.ADMIN)
-  @Query(() => PayoutView, { description: 'One payout (admins)' })
-  async adminPayout(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<PayoutView> {
-    return toPayoutView(await ctx.services.payouts.get(ctx, id));
+  @Query(() => PayoutView, { nullable: true, description: 'One payout (admins); null when there is none with this id' })
+  async adminPayout(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<PayoutView | null> {
+    const payout = await nullIfNotFound(ctx.services.payouts.get(ctx, id));
+    return payout && toPayoutView(payout);
   }
 
   @Authorized(Access.ADVISOR)

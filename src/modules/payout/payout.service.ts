@@ -5,7 +5,15 @@ import type { Config } from '../../config';
 import { badInput, notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
 import type { Context } from '../../context';
-import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
+import {
+  cursorShapes,
+  keysetCondition,
+  keysetOrder,
+  pageRequest,
+  toConnection,
+  type ConnectionShape,
+  type PageRequest,
+} from '../../graphql/connection';
 import { isAmbiguousStripeError, type PaymentGateway, type TransferResult } from '../../payments/gateway';
 import { Advisor } from '../advisor/advisor.entity';
 import { monthFromFirstDay, parseMonth, type Month } from '../finance/month';
@@ -13,6 +21,7 @@ import { formatCents, type NotificationService } from '../notifications/notifica
 import { User } from '../user/user.entity';
 import { AdvisorPayout, PayoutStatus as P } from './payout.entity';
 import { assertPayoutTransition, PROCESSABLE_STATUSES } from './payout.state';
+import { currentReqId } from '../../logging';
 
 /**
  * A payout left PROCESSING this long was abandoned mid-call (the process died): it may be sent
@@ -355,10 +364,10 @@ export class PayoutService {
       );
       if (!advisor || !state.payoutsEnabled || !releaseHolds) return;
       await em.execute(
-        `select graphile_worker.add_job('process_payout', json_build_object('payoutId', id::text),
+        `select graphile_worker.add_job('process_payout', json_build_object('payoutId', id::text, 'reqId', ?::text),
            job_key := 'process-payout:' || id::text, max_attempts := 5)
          from advisor_payouts where advisor_id = ? and status = 'on_hold'`,
-        [advisor.id],
+        [currentReqId(), advisor.id],
       );
     });
   }
@@ -417,29 +426,26 @@ export class PayoutService {
   async list(
     ctx: Context,
     filter: { month?: string | null; status?: P | null },
-    first?: number,
-    after?: string,
+    paging: PageRequest,
   ): Promise<ConnectionShape<AdvisorPayout>> {
     ctx.requireAdmin();
-    const size = pageSize(first);
+    const page = pageRequest(paging, cursorShapes.stringAndId);
+    const order = [
+      ['payoutMonth', 'desc'],
+      ['id', 'asc'],
+    ] as const;
     const and: FilterQuery<AdvisorPayout>[] = [];
     if (filter.month) and.push({ payoutMonth: parseMonth(filter.month).firstDay });
     if (filter.status) and.push({ status: filter.status });
-    if (after) {
-      const [month, id] = decodeCursor(after, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') as [
-        string,
-        string,
-      ];
-      and.push({ $or: [{ payoutMonth: { $lt: month } }, { payoutMonth: month, id: { $gt: id } }] });
-    }
+    if (page.cursor) and.push(keysetCondition(order, page.cursor, page.backward));
     const rows = await ctx.em.find(AdvisorPayout, and.length ? { $and: and } : {}, {
       populate: ['advisor'],
-      orderBy: { payoutMonth: 'desc', id: 'asc' },
-      limit: size + 1,
+      orderBy: keysetOrder(order, page.backward),
+      limit: page.size + 1,
     });
     return toConnection(
       rows,
-      size,
+      page,
       (p) => [monthFromFirstDay(p.payoutMonth).firstDay, p.id],
       (p) => p,
     );
@@ -448,7 +454,7 @@ export class PayoutService {
   async get(ctx: Context, id: string): Promise<AdvisorPayout> {
     ctx.requireAdmin();
     assertUuid(id);
-    const p = await ctx.em.findOne(AdvisorPayout, { id }, { populate: ['advisor'] });
+    const p = await ctx.loaders.payoutById.load(id);
     if (!p) throw notFound('Payout');
     return p;
   }

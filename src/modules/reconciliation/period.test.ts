@@ -36,7 +36,7 @@ describe('ledger check periods', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(DomainError);
-    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', details: { field } });
+    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', details: { fields: [expect.objectContaining({ field })] } });
   });
 
   it('parses real calendar dates only', () => {

@@ -170,7 +170,7 @@ export class ReconciliationService {
     const rows = await ctx.em.find(LedgerCheckRun, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
     return toConnection(
       rows,
-      size,
+      { size, cursor: after ? [after] : null, backward: false },
       (r) => [r.createdAt.toISOString(), r.id],
       (r) => r,
     );
@@ -195,7 +195,7 @@ export class ReconciliationService {
     );
     return toConnection(
       rows,
-      size,
+      { size, cursor: after ? [after] : null, backward: false },
       (f) => [f.position],
       (f) => f,
     );

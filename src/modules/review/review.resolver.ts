@@ -1,5 +1,6 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context';
+import { mapConnection, PageArgs } from '../../graphql/connection';
 import { AdvisorPublic } from '../advisor/advisor.types';
 import { reviewPageKey } from './review.service';
 import { ReviewConnection, ReviewInput, ReviewView, toReviewView } from './review.types';
@@ -20,14 +21,8 @@ export class ReviewResolver {
 /** Reviews on the public advisor profile, batched across a page of advisors by the request's loader. */
 @Resolver(() => AdvisorPublic)
 export class AdvisorReviewsResolver {
-  @FieldResolver(() => ReviewConnection, { description: 'Reviews, newest first' })
-  async reviews(
-    @Root() advisor: AdvisorPublic,
-    @Ctx() ctx: Context,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
-  ) {
-    const page = await ctx.loaders.reviewsByAdvisor.load(reviewPageKey(advisor.id, first, after));
-    return { pageInfo: page.pageInfo, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toReviewView(e.node) })) };
+  @FieldResolver(() => ReviewConnection, { description: 'Reviews, newest first (10 by default)' })
+  async reviews(@Root() advisor: AdvisorPublic, @Ctx() ctx: Context, @Args() page: PageArgs) {
+    return mapConnection(await ctx.loaders.reviewsByAdvisor.load(reviewPageKey(advisor.id, page)), toReviewView);
   }
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, conflict, forbidden, notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
 import type { Context } from '../../context';
-import { decodeCursor, encodeCursor, pageSize, type ConnectionShape } from '../../graphql/connection';
+import { pageRequest, toConnection, type ConnectionShape, type Page, type PageRequest } from '../../graphql/connection';
 import { Consultation, ConsultationStatus } from '../consultation/consultation.entity';
 
 export interface ReviewInputShape {
@@ -28,8 +28,9 @@ export interface ReviewRow {
 
 export interface ReviewPageKey {
   advisorId: string;
-  first: number;
-  after: string | null;
+  page: Page;
+  /** The page request as text: keys with the same shape are read in one statement. */
+  shape: string;
 }
 
 export const MAX_REVIEW_TEXT = 2000;
@@ -126,40 +127,40 @@ export class ReviewService {
 
 /**
  * Reviews for many advisors at once, newest first: one statement per distinct page shape
- * (first, after) however many advisors a page of search results shows, each advisor's newest
+ * (first/after or last/before) however many advisors a page of search results shows, each advisor's newest
  * reviews read from its (advisor_id, created_at) index with a LIMIT.
  */
 export async function loadReviewPages(em: EntityManager, keys: readonly ReviewPageKey[]): Promise<ConnectionShape<ReviewRow>[]> {
   const groups = new Map<string, ReviewPageKey[]>();
   for (const k of keys) {
-    const g = `${k.first}|${k.after ?? ''}`;
-    const list = groups.get(g);
+    const list = groups.get(k.shape);
     if (list) list.push(k);
-    else groups.set(g, [k]);
+    else groups.set(k.shape, [k]);
   }
   const pages = new Map<string, ConnectionShape<ReviewRow>>();
   for (const group of groups.values()) {
-    const { first, after } = group[0]!;
+    const { page, shape } = group[0]!;
     const ids = [...new Set(group.map((k) => k.advisorId))];
+    // Newest first; paging back reads the other way from the cursor and toConnection turns the page round.
+    const [cmp, dir] = page.backward ? ['>', 'asc'] : ['<', 'desc'];
     let keyset = '';
     const params: unknown[] = [ids];
-    if (after) {
-      const [us, id] = decodeReviewCursor(after);
-      keyset = `and (r.created_at, r.id) < (timestamptz 'epoch' + ?::bigint * interval '1 microsecond', ?::uuid)`;
-      params.push(us, id);
+    if (page.cursor) {
+      keyset = `and (r.created_at, r.id) ${cmp} (timestamptz 'epoch' + ?::bigint * interval '1 microsecond', ?::uuid)`;
+      params.push(page.cursor[0], page.cursor[1]);
     }
-    params.push(first + 1);
+    params.push(page.size + 1);
     const rows = await em.execute<RawReview[]>(
       `select r.*, u.given_name, (extract(epoch from r.created_at) * 1000000)::bigint::text as created_us
        from unnest(array[?]::uuid[]) as a(id)
        cross join lateral (
          select * from advisor_reviews r
          where r.advisor_id = a.id ${keyset}
-         order by r.created_at desc, r.id desc
+         order by r.created_at ${dir}, r.id ${dir}
          limit ?
        ) r
        join users u on u.id = r.client_id
-       order by r.advisor_id, r.created_at desc, r.id desc`,
+       order by r.advisor_id, r.created_at ${dir}, r.id ${dir}`,
       params,
     );
     const byAdvisor = new Map<string, RawReview[]>();
@@ -169,28 +170,23 @@ export async function loadReviewPages(em: EntityManager, keys: readonly ReviewPa
       else byAdvisor.set(r.advisor_id, [r]);
     }
     for (const id of ids) {
-      const list = byAdvisor.get(id) ?? [];
-      const page = list.slice(0, first);
-      const edges = page.map((r) => ({ cursor: encodeCursor([r.created_us, r.id]), node: toRow(r) }));
-      pages.set(`${id}|${first}|${after ?? ''}`, {
-        edges,
-        pageInfo: { hasNextPage: list.length > first, endCursor: edges.at(-1)?.cursor ?? null },
-      });
+      pages.set(
+        `${id}|${shape}`,
+        toConnection(byAdvisor.get(id) ?? [], page, (r) => [r.created_us, r.id], toRow),
+      );
     }
   }
-  return keys.map((k) => pages.get(`${k.advisorId}|${k.first}|${k.after ?? ''}`)!);
+  return keys.map((k) => pages.get(`${k.advisorId}|${k.shape}`)!);
 }
 
-/** Checks a page request before it reaches the loader, so a bad one fails alone. */
-export function reviewPageKey(advisorId: string, first: number | undefined, after: string | undefined): ReviewPageKey {
-  if (after) decodeReviewCursor(after);
-  return { advisorId, first: pageSize(first ?? 10), after: after ?? null };
-}
-
-function decodeReviewCursor(after: string): [string, string] {
-  const [us, id] = decodeCursor(
-    after,
+/** Checks a page request before it reaches the loader, so a bad one fails alone. Ten reviews by default. */
+export function reviewPageKey(advisorId: string, paging: PageRequest): ReviewPageKey {
+  const page = pageRequest(
+    paging,
     (v) => v.length === 2 && typeof v[0] === 'string' && /^\d{1,20}$/.test(v[0]) && typeof v[1] === 'string',
-  ) as [string, string];
-  return [us, assertUuid(id, 'after')];
+    10,
+  );
+  if (page.cursor) assertUuid(page.cursor[1] as string, page.backward ? 'before' : 'after');
+  const shape = `${page.backward ? 'last' : 'first'}|${page.size}|${paging.after ?? paging.before ?? ''}`;
+  return { advisorId, page, shape };
 }

@@ -1,7 +1,7 @@
-import { Arg, Authorized, Ctx, Field, ID, Int, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, ID, Int, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
 import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
-import { Connection } from '../../graphql/connection';
+import { Connection, ForwardPageArgs, mapConnection } from '../../graphql/connection';
 import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
 
 registerEnumType(WebhookEventStatus, { name: 'WebhookEventStatus' });
@@ -42,12 +42,10 @@ export class WebhookResolver {
   @Query(() => WebhookEventConnection, { description: 'Webhook deliveries, newest first; FAILED ones need attention' })
   async webhookEvents(
     @Ctx() ctx: Context,
+    @Args() { first, after }: ForwardPageArgs,
     @Arg('status', () => WebhookEventStatus, { nullable: true }) status?: WebhookEventStatus,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    const conn = await ctx.services.webhooks.list(ctx, status, first, after);
-    return { pageInfo: conn.pageInfo, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: toView(e.node) })) };
+    return mapConnection(await ctx.services.webhooks.list(ctx, status, first, after), toView);
   }
 
   @Authorized(Access.ADMIN)

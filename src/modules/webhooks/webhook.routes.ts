@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services';
 import { calcomDedupeKey, parseCalcomEvent, verifyCalcomSignature } from './calcom';
 import { WebhookProvider } from './webhook-event.entity';
+import { calcomBodyProblem, refuseWebhook, stripeEventProblem } from './validate';
 
 /** Webhook bodies are small; anything bigger is not from Stripe or Cal.com. */
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
@@ -28,6 +29,8 @@ export async function webhookRoutes(app: FastifyInstance, opts: { services: Serv
     } catch {
       return reply.code(400).send({ error: 'invalid signature or payload' });
     }
+    const problem = stripeEventProblem(event);
+    if (problem) return refuseWebhook(request, reply, 'stripe', problem);
     const result = await services.webhooks.receive(WebhookProvider.STRIPE, event.id, event.type, event);
     return reply.code(200).send({ received: true, duplicate: result.duplicate });
   });
@@ -44,6 +47,8 @@ export async function webhookRoutes(app: FastifyInstance, opts: { services: Serv
     } catch {
       return reply.code(400).send({ error: 'malformed JSON' });
     }
+    const problem = calcomBodyProblem(body);
+    if (problem) return refuseWebhook(request, reply, 'calcom', problem);
     const event = parseCalcomEvent(body);
     if (!event) return reply.code(400).send({ error: 'not a Cal.com webhook event' });
     const result = await services.webhooks.receive(WebhookProvider.CALCOM, calcomDedupeKey(event), event.trigger, body);

@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import { DomainError, notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
 import type { Context } from '../../context';
-import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
+import { cursorShapes, keysetCondition, keysetOrder, pageRequest, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
+import { currentReqId } from '../../logging';
 
 /** A handler's verdict; an event ignored for a reason an admin should be able to read says why. */
 export type Outcome = 'processed' | 'ignored' | { ignored: string };
@@ -59,9 +60,9 @@ export class WebhookService {
       );
       if (!rows[0]) return null;
       await em.execute(
-        `select graphile_worker.add_job('process_webhook_event', json_build_object('id', ?::text),
+        `select graphile_worker.add_job('process_webhook_event', json_build_object('id', ?::text, 'reqId', ?::text),
            queue_name := ?, job_key := ?, max_attempts := ?)`,
-        [rows[0].id, QUEUES[provider] ?? null, `webhook:${rows[0].id}`, MAX_ATTEMPTS],
+        [rows[0].id, currentReqId(), QUEUES[provider] ?? null, `webhook:${rows[0].id}`, MAX_ATTEMPTS],
       );
       return rows[0].id;
     });
@@ -111,21 +112,18 @@ export class WebhookService {
 
   async list(ctx: Context, status: WebhookEventStatus | undefined, first?: number, after?: string): Promise<ConnectionShape<WebhookEvent>> {
     ctx.requireAdmin();
-    const size = pageSize(first);
-    const where: Record<string, unknown> = {};
-    if (status) where.status = status;
-    if (after) {
-      const [at, id] = decodeCursor(after, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') as [
-        string,
-        string,
-      ];
-      const t = new Date(at);
-      where.$or = [{ receivedAt: { $lt: t } }, { receivedAt: t, id: { $lt: id } }];
-    }
-    const rows = await ctx.em.find(WebhookEvent, where, { orderBy: { receivedAt: 'desc', id: 'desc' }, limit: size + 1 });
+    const page = pageRequest({ first, after }, cursorShapes.stringAndId);
+    const order = [
+      ['receivedAt', 'desc'],
+      ['id', 'desc'],
+    ] as const;
+    const where: Record<string, unknown>[] = [];
+    if (status) where.push({ status });
+    if (page.cursor) where.push(keysetCondition(order, [new Date(page.cursor[0] as string), page.cursor[1]], false));
+    const rows = await ctx.em.find(WebhookEvent, { $and: where }, { orderBy: keysetOrder(order, false), limit: page.size + 1 });
     return toConnection(
       rows,
-      size,
+      page,
       (e) => [e.receivedAt.toISOString(), e.id],
       (e) => e,
     );
