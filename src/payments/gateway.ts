@@ -370,17 +370,7 @@ export class PaymentGateway {
   // ---------------------------------------------------------------- reading for reconciliation
 
   async listPaymentIntents(period: Period): Promise<PaymentIntentRecord[]> {
-    const items = await everything(this.stripe.paymentIntents.list({ created: createdIn(period), limit: 100 }));
-    return items.map((pi) => ({
-      id: pi.id,
-      status: pi.status,
-      amountCents: pi.amount,
-      amountReceivedCents: pi.amount_received,
-      currency: pi.currency,
-      createdAt: dateOf(pi.created),
-      latestChargeId: idOf(pi.latest_charge),
-      metadata: pi.metadata ?? {},
-    }));
+    return (await everything(this.stripe.paymentIntents.list({ created: createdIn(period), limit: 100 }))).map(toPaymentIntentRecord);
   }
 
   async listCharges(period: Period): Promise<ChargeRecord[]> {
@@ -410,28 +400,11 @@ export class PaymentGateway {
   }
 
   async listDisputes(period: Period): Promise<DisputeRecord[]> {
-    const items = await everything(this.stripe.disputes.list({ created: createdIn(period), limit: 100 }));
-    return items.map((d) => ({
-      id: d.id,
-      status: d.status,
-      amountCents: d.amount,
-      currency: d.currency,
-      chargeId: idOf(d.charge)!,
-      paymentIntentId: idOf(d.payment_intent),
-      reason: d.reason,
-      createdAt: dateOf(d.created),
-    }));
+    return (await everything(this.stripe.disputes.list({ created: createdIn(period), limit: 100 }))).map(toDisputeRecord);
   }
 
   async listTransfers(period: Period): Promise<TransferRecord[]> {
-    const items = await everything(this.stripe.transfers.list({ created: createdIn(period), limit: 100 }));
-    return items.map((t) => ({
-      ...toTransferResult(t),
-      destination: idOf(t.destination),
-      currency: t.currency,
-      reversed: t.reversed,
-      createdAt: dateOf(t.created),
-    }));
+    return (await everything(this.stripe.transfers.list({ created: createdIn(period), limit: 100 }))).map(toTransferRecord);
   }
 
   /** Every reversal of one transfer (Stripe lists them per transfer, with no date filter). */
