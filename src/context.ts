@@ -3,17 +3,11 @@ import type { Logger } from 'pino';
 import { DomainError, forbidden, unauthenticated } from './common/errors';
 import type { Services } from './services';
 import { Advisor, ApprovalStatus } from './modules/advisor/advisor.entity';
-import type { Role } from './modules/user/user.entity';
+import type { PersonActor } from './common/actor';
 import { createLoaders, type Loaders } from './loaders';
 
-export interface Viewer {
-  id: string;
-  email: string;
-  givenName: string | null;
-  familyName: string | null;
-  roles: Role[];
-  isAdmin: boolean;
-}
+/** The signed-in person behind a request: the Actor every service call is made as. */
+export type Viewer = PersonActor;
 
 /**
  * What one GraphQL operation (or one subscription event) runs with: who is asking, an
@@ -40,6 +34,16 @@ export class Context {
   requireViewer(): Viewer {
     if (this.viewer) return this.viewer;
     throw this.authError ?? unauthenticated();
+  }
+
+  /** Who is asking, for services: the signed-in person, or null for an anonymous request. */
+  actor(): PersonActor | null {
+    return this.viewer;
+  }
+
+  /** Who is asking; UNAUTHENTICATED (or why the token was refused) when nobody is signed in. */
+  requireActor(): PersonActor {
+    return this.requireViewer();
   }
 
   requireAdmin(): Viewer {

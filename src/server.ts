@@ -33,6 +33,7 @@ export async function createContext(services: Services, authorization: string | 
     const claims = await verifyToken(token, services.config);
     await services.users.syncFromClaims(em, claims);
     const viewer: Viewer = {
+      kind: 'person',
       id: claims.sub,
       email: claims.email,
       givenName: claims.givenName,

@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, errors as joseErr
 import { unauthenticated } from '../common/errors';
 import type { SecurityConfig } from '../config-security';
 import { isUuid } from '../common/ids';
-import type { Role } from '../modules/user/user.entity';
+import type { Role } from '../common/actor';
 import { ASYMMETRIC, remoteKeys } from './jwks';
 
 export const ROLES: readonly Role[] = ['client', 'advisor', 'admin'];

@@ -1,6 +1,8 @@
 import { ArrayType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
-export type Role = 'client' | 'advisor' | 'admin';
+import type { Role } from '../../common/actor';
+
+export type { Role };
 
 /** A person as the identity provider last described them; the row is kept in step with token claims. */
 @Entity({ tableName: 'users' })
