@@ -4,6 +4,7 @@ import { DomainError, forbidden, unauthenticated } from './common/errors';
 import type { Services } from './services';
 import { Advisor, ApprovalStatus } from './modules/advisor/advisor.entity';
 import type { PersonActor } from './common/actor';
+import type { ReadScope } from './common/read-scope';
 import { createLoaders, type Loaders } from './loaders';
 
 /** The signed-in person behind a request: the Actor every service call is made as. */
@@ -44,6 +45,12 @@ export class Context {
   /** Who is asking; UNAUTHENTICATED (or why the token was refused) when nobody is signed in. */
   requireActor(): PersonActor {
     return this.requireViewer();
+  }
+
+  /** What a read runs with (see ReadScope): the person asking, this request's EntityManager and loaders. */
+  readScope(): ReadScope {
+    const actor = this.requireActor();
+    return { actor, em: this.em, loaders: this.loaders, myAdvisor: () => this.myAdvisor() };
   }
 
   requireAdmin(): Viewer {

@@ -36,14 +36,14 @@ export function taskList(services: Services): TaskList {
     },
     expire_unpaid_booking: async (payload, helpers) => {
       const { consultationId } = payload as { consultationId: string };
-      await services.consultations.expireUnpaid(consultationId, { lastAttempt: lastAttempt(helpers) });
+      await services.consultations.booking.settleHold(consultationId, { lastAttempt: lastAttempt(helpers) });
     },
     settle_hold: async (payload, helpers) => {
       const { consultationId } = payload as { consultationId: string };
-      await services.consultations.settleHold(consultationId, { lastAttempt: lastAttempt(helpers) });
+      await services.consultations.booking.settleHold(consultationId, { lastAttempt: lastAttempt(helpers) });
     },
     recover_payments: async () => {
-      const holds = await services.consultations.queueHoldSettlements();
+      const holds = await services.consultations.booking.queueHoldSettlements();
       const payouts = await services.payouts.queueStaleClaims();
       if (holds || payouts) services.log.info({ holds, payouts }, '[jobs] recovery sweep queued work');
     },
@@ -58,12 +58,12 @@ export function taskList(services: Services): TaskList {
       } catch (err) {
         if (!(err instanceof PermanentError)) throw err;
         services.log.error({ err, uid }, '[jobs] Cal.com refused to cancel a booking');
-        await services.consultations.noteCalcomRefusal(uid, err.message);
+        await services.consultations.calendar.noteCalcomRefusal(uid, err.message);
       }
     },
     refund_consultation: async (payload, helpers) => {
       const p = payload as { consultationId: string; source: RefundSource; userId: string | null; reason: string | null };
-      await services.consultations.refundOrRecordRefusal(p.consultationId, p.source, p.userId, p.reason, {
+      await services.consultations.refunds.refundOrRecordRefusal(p.consultationId, p.source, p.userId, p.reason, {
         lastAttempt: lastAttempt(helpers),
       });
     },

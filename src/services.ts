@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { AdvisorService } from './modules/advisor/advisor.service';
 import type { EventBus } from './modules/consultation/consultation.events';
-import { ConsultationService } from './modules/consultation/consultation.service';
+import { createConsultationModule, type ConsultationModule } from './modules/consultation/consultation.module';
 import { EarningsService } from './modules/finance/earnings.service';
 import { FinanceService } from './modules/finance/finance.service';
 import { LedgerService } from './modules/ledger/ledger.service';
@@ -34,7 +34,7 @@ export interface Services {
   notifications: NotificationService;
   ledger: LedgerService;
   advisors: AdvisorService;
-  consultations: ConsultationService;
+  consultations: ConsultationModule;
   webhooks: WebhookService;
   calcom: CalcomClient;
   reviews: ReviewService;
@@ -59,7 +59,7 @@ export function createServices(deps: {
   const notifications = new NotificationService({ transport: deps.emailTransport, config, log: log.child({ component: 'email' }) });
   const priceList = new PriceList(config.pricing);
   const ledger = new LedgerService();
-  const consultations = new ConsultationService({
+  const consultations = createConsultationModule({
     config,
     log,
     priceList,
@@ -71,7 +71,7 @@ export function createServices(deps: {
   });
   const payouts = new PayoutService({ config, log, payments, notifications, em: () => orm.em.fork() });
   const webhooks = new WebhookService(() => orm.em.fork(), log.child({ component: 'webhooks' }));
-  webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations, payments, deps.payoutHooks ?? payouts).handle);
+  webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations.reconciliation, payments, deps.payoutHooks ?? payouts).handle);
   webhooks.register(WebhookProvider.CALCOM, new CalcomHandler(consultations, webhooks, () => orm.em.fork()).handle);
   return {
     config,

@@ -327,7 +327,7 @@ describe('admin actions', () => {
     expect(r.charge!.refunds).toHaveLength(1);
     expect(codeOf(await t.gql(RefundConsultationDocument, { id: c.id }, admin.token))).toBe('CONFLICT');
     // The queued refund job runs the same idempotent refund again: still one refund.
-    await t.app.services.consultations.refundRemaining(c.id, 'admin' as never, null, null);
+    await t.app.services.consultations.refunds.refundRemaining(c.id, 'admin' as never, null, null);
     const entries = await ledger(c.id);
     expect(entries).toEqual([
       { kind: 'earning', amount_cents: 1330 },

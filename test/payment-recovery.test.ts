@@ -138,7 +138,7 @@ describe('a hold whose PaymentIntent id was never recorded', () => {
     const succeeded = t.stripe.events.find((e) => e.type === 'payment_intent.succeeded' && e.data.object.id === intentId)!;
     await t.stripe.deliver(succeeded);
     await t.stripe.deliver(succeeded);
-    await t.app.services.consultations.refundRemaining(id, RefundSource.ADMIN, null, null);
+    await t.app.services.consultations.refunds.refundRemaining(id, RefundSource.ADMIN, null, null);
     await t.stripe.flushWebhooks();
 
     const refunds = stripeRefunds(intentId);
@@ -184,9 +184,9 @@ describe('the expiry job and Stripe errors', () => {
     t.stripe.failNextRequests(`/v1/payment_intents/${intentId}/cancel`, 50); // 500s: Stripe may or may not have acted
     await sql(t, `update consultations set payment_expires_at = now() - interval '1 second' where id = ?`, [id]);
     const consultations = t.app.services.consultations;
-    await expect(consultations.settleHold(id)).rejects.toThrow();
+    await expect(consultations.booking.settleHold(id)).rejects.toThrow();
     expect((await row(id)).status).toBe('pending_payment');
-    expect(await consultations.settleHold(id, { lastAttempt: true })).toBe('released');
+    expect(await consultations.booking.settleHold(id, { lastAttempt: true })).toBe('released');
     const r = await row(id);
     expect(r).toMatchObject({ status: 'cancelled', charge_status: 'failed' });
     expect(r.failure_message).toMatch(/^Payment state unknown after the last attempt/);

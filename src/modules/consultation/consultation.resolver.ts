@@ -33,7 +33,8 @@ import {
   StatusChangeView,
   TimeFilter,
 } from './consultation.types';
-import { toAdminView, toChargeView, toClientView, toStatusChangeView, toView, type Party } from './consultation.views';
+import { toAdminView, toChargeView, toClientView, toStatusChangeView, toView } from './consultation.views';
+import type { Party } from './queries';
 
 async function viewsOf(ctx: Context, conn: ConnectionShape<Consultation>, party: Party) {
   const charges = party === 'client' ? await ctx.loaders.chargeByConsultation.loadMany(conn.edges.map((e) => e.node.id)) : [];
@@ -48,7 +49,7 @@ export class ConsultationResolver {
   @Authorized(Access.CLIENT)
   @Mutation(() => BookConsultationPayload, { description: 'Book and pay for a consultation at the platform price' })
   async bookConsultation(@Ctx() ctx: Context, @Arg('input') input: BookConsultationInput): Promise<BookConsultationPayload> {
-    const { consultation, clientSecret } = await ctx.services.consultations.book(ctx, input);
+    const { consultation, clientSecret } = await ctx.services.consultations.booking.book(ctx.requireActor(), input);
     const charge = await ctx.loaders.chargeByConsultation.load(consultation.id);
     return { consultation: toClientView(consultation, charge), clientSecret };
   }
@@ -60,20 +61,20 @@ export class ConsultationResolver {
     @Arg('id', () => ID) id: string,
     @Arg('reason', () => String, { nullable: true }) reason?: string,
   ): Promise<ConsultationView> {
-    const c = await ctx.services.consultations.cancel(ctx, id, reason ?? null);
+    const c = await ctx.services.consultations.actions.cancel(ctx.requireActor(), id, reason ?? null);
     return this.viewFor(ctx, c);
   }
 
   @Authorized(Access.ADMIN)
   @Mutation(() => AdminConsultation, { description: 'Mark a consultation whose start has passed as a no-show (no refund)' })
   async markNoShow(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return toAdminView(await ctx.services.consultations.markNoShow(ctx, id));
+    return toAdminView(await ctx.services.consultations.actions.markNoShow(ctx.requireActor(), id));
   }
 
   @Authorized(Access.ADMIN)
   @Mutation(() => AdminConsultation)
   async completeConsultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return toAdminView(await ctx.services.consultations.complete(ctx, id));
+    return toAdminView(await ctx.services.consultations.actions.complete(ctx.requireActor(), id));
   }
 
   @Authorized(Access.ADMIN)
@@ -83,7 +84,7 @@ export class ConsultationResolver {
     @Arg('id', () => ID) id: string,
     @Arg('reason', () => String, { nullable: true }) reason?: string,
   ) {
-    return toAdminView(await ctx.services.consultations.adminRefund(ctx, id, reason ?? null));
+    return toAdminView(await ctx.services.consultations.actions.adminRefund(ctx.requireActor(), id, reason ?? null));
   }
 
   @Authorized()
@@ -92,7 +93,7 @@ export class ConsultationResolver {
     description: 'One consultation, in your own view of it; null when it does not exist or is not yours',
   })
   async consultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<ConsultationView | null> {
-    const found = await nullIfNotFound(ctx.services.consultations.get(ctx, id));
+    const found = await nullIfNotFound(ctx.services.consultations.queries.get(ctx.readScope(), id));
     if (!found) return null;
     const { consultation, party } = found;
     const charge = party === 'client' ? await ctx.loaders.chargeByConsultation.load(consultation.id) : null;
@@ -108,7 +109,7 @@ export class ConsultationResolver {
   ) {
     const as = filter?.as === ConsultationParty.ADVISOR ? 'advisor' : 'client';
     const when = filter?.when === TimeFilter.UPCOMING ? 'upcoming' : filter?.when === TimeFilter.PAST ? 'past' : undefined;
-    const conn = await ctx.services.consultations.listMine(ctx, { as, status: filter?.status, when }, page);
+    const conn = await ctx.services.consultations.queries.listMine(ctx.readScope(), { as, status: filter?.status, when }, page);
     return viewsOf(ctx, conn, as);
   }
 
@@ -119,12 +120,12 @@ export class ConsultationResolver {
     @Args() page: PageArgs,
     @Arg('filter', () => AdminConsultationsFilter, { nullable: true }) filter?: AdminConsultationsFilter,
   ) {
-    const conn = await ctx.services.consultations.adminList(ctx, filter ?? {}, page);
+    const conn = await ctx.services.consultations.queries.adminList(ctx.readScope(), filter ?? {}, page);
     return viewsOf(ctx, conn, 'admin');
   }
 
   private async viewFor(ctx: Context, c: Consultation): Promise<ConsultationView> {
-    const party = (await ctx.services.consultations.partyOf(ctx, c)) ?? 'client';
+    const party = (await ctx.services.consultations.queries.partyOf(ctx.readScope(), c)) ?? 'client';
     const charge = party === 'client' ? await ctx.loaders.chargeByConsultation.load(c.id) : null;
     return toView(c, party, charge);
   }
@@ -181,7 +182,7 @@ export class ConsultationSubscriptionResolver {
       const viewer = context.requireViewer();
       if (args.consultationId) {
         // Refuses (NOT_FOUND) a consultation the viewer is no party to, before anything is sent.
-        const { consultation } = await context.services.consultations.get(context, args.consultationId);
+        const { consultation } = await context.services.consultations.queries.get(context.readScope(), args.consultationId);
         return context.services.events.subscribe(topics.consultation(consultation.id));
       }
       return context.services.events.subscribe(viewer.isAdmin ? topics.admin() : topics.user(viewer.id));

@@ -1,9 +1,9 @@
-import { conflict } from '../../common/errors';
+import { StateMachine } from '../../common/state-machine';
 import { ConsultationStatus as S } from './consultation.entity';
 
 /**
  * The consultation lifecycle, listed once. Every status change goes through
- * ConsultationService.transition, which checks it here and records who, when and why.
+ * ConsultationLifecycle.transition (lifecycle.ts), which applies it here and records who, when and why.
  *
  *   PENDING_PAYMENT -> SCHEDULED (paid) | CANCELLED (declined, expired or cancelled)
  *   SCHEDULED       -> IN_PROGRESS | COMPLETED | CANCELLED | NO_SHOW
@@ -19,19 +19,11 @@ export const CONSULTATION_TRANSITIONS: Readonly<Record<S, readonly S[]>> = {
   [S.NO_SHOW]: [],
 };
 
+export const consultationMachine = new StateMachine<S>('consultation', CONSULTATION_TRANSITIONS);
+
 /** Statuses that hold the advisor's time (the exclusion constraint's WHERE clause says the same). */
 export const ACTIVE_STATUSES: readonly S[] = [S.PENDING_PAYMENT, S.SCHEDULED, S.IN_PROGRESS];
-export const FINAL_STATUSES: readonly S[] = [S.COMPLETED, S.CANCELLED, S.NO_SHOW];
+export const FINAL_STATUSES: readonly S[] = consultationMachine.finals;
 
-export function canTransition(from: S, to: S): boolean {
-  return CONSULTATION_TRANSITIONS[from].includes(to);
-}
-
-export function assertTransition(from: S, to: S): void {
-  if (!canTransition(from, to)) {
-    throw conflict(`A consultation that is ${from.toUpperCase()} cannot become ${to.toUpperCase()}`, {
-      status: from.toUpperCase(),
-      requested: to.toUpperCase(),
-    });
-  }
-}
+export const canTransition = (from: S, to: S): boolean => consultationMachine.can(from, to);
+export const assertTransition = (from: S, to: S): void => consultationMachine.assert(from, to);

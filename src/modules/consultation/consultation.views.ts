@@ -12,7 +12,7 @@ import {
   type PricingSnapshotView,
 } from './consultation.types';
 
-export type Party = 'client' | 'advisor' | 'admin';
+import type { Party } from './queries';
 
 function base(c: Consultation) {
   return {

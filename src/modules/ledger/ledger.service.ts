@@ -1,14 +1,24 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ChargeStatus, type ConsultationCharge } from '../consultation/charge.entity';
-import type { Consultation } from '../consultation/consultation.entity';
+
+/** An earning as the consultation module decided it (earning-policy.ts). */
+export interface EarningEntry {
+  advisorId: string;
+  consultationId: string;
+  amountCents: number;
+  accruedAt: Date;
+  notes: string;
+}
 
 /**
+ * The ledger module alone writes `ledger_entries`; every other module asks it here.
+ *
  * THE EARNINGS RULE (the payouts read it from here):
  *
  * 1. An EARNING of the consultation's `advisorEarningsCents` is written when the earning becomes
- *    payable: the consultation is COMPLETED, NO_SHOW, or CANCELLED late by the client (no
- *    refund), and its charge SUCCEEDED and is not refunded. Its accrual time is the
- *    consultation's start, so it belongs to the month the consultation took place in.
+ *    payable, as decideEarning (consultation/earning-policy.ts) decides from the row: the
+ *    consultation is COMPLETED, NO_SHOW, or CANCELLED late by the client (no refund), and its
+ *    charge SUCCEEDED, is not refunded and not disputed. Its accrual time is the consultation's
+ *    start, so it belongs to the month the consultation took place in.
  * 2. A full refund writes a REFUND entry of exactly minus that EARNING, and only if the EARNING
  *    exists. No EARNING yet (an early cancellation, an advisor cancellation) means no entries at
  *    all. Either way a fully refunded consultation nets the advisor exactly zero, and the refund
@@ -42,50 +52,49 @@ import type { Consultation } from '../consultation/consultation.entity';
  * the next payout. So every entry is paid in exactly one payout.
  */
 export class LedgerService {
-  async accrueEarning(em: EntityManager, consultation: Consultation, charge: ConsultationCharge | null): Promise<boolean> {
-    if (!charge || charge.status !== ChargeStatus.SUCCEEDED || charge.refundedCents > 0) return false;
-    if (charge.disputeStatus === 'open' || charge.disputeStatus === 'lost') return false;
+  /** The earning, once per consultation (the unique index decides a race). */
+  async accrueEarning(em: EntityManager, e: EarningEntry): Promise<boolean> {
     const rows = await em.execute<{ id: string }[]>(
       `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, notes)
        values (gen_random_uuid(), ?, ?, 'earning', ?, ?, ?)
        on conflict (consultation_id) where kind = 'earning' do nothing returning id`,
-      [consultation.advisor.id, consultation.id, charge.advisorEarningsCents, consultation.startTime, `${consultation.status}`],
+      [e.advisorId, e.consultationId, e.amountCents, e.accruedAt, e.notes],
     );
     return rows.length > 0;
   }
 
-  async reverseEarningForRefund(em: EntityManager, consultation: Consultation, notes: string): Promise<boolean> {
+  async reverseEarningForRefund(em: EntityManager, consultationId: string, notes: string): Promise<boolean> {
     const rows = await em.execute<{ id: string }[]>(
       `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, notes)
        select gen_random_uuid(), e.advisor_id, e.consultation_id, 'refund', -e.amount_cents, now(), ?
        from ledger_entries e where e.consultation_id = ? and e.kind = 'earning'
        on conflict (consultation_id) where kind = 'refund' do nothing returning id`,
-      [notes, consultation.id],
+      [notes, consultationId],
     );
     return rows.length > 0;
   }
 
   /** Open or lost dispute: minus the earning, once per dispute, only if the earning exists. */
-  async recordChargeback(em: EntityManager, consultation: Consultation, disputeId: string): Promise<boolean> {
+  async recordChargeback(em: EntityManager, consultationId: string, disputeId: string): Promise<boolean> {
     const rows = await em.execute<{ id: string }[]>(
       `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, external_ref, notes)
        select gen_random_uuid(), e.advisor_id, e.consultation_id, 'chargeback', -e.amount_cents, now(), ?, 'dispute opened'
        from ledger_entries e where e.consultation_id = ? and e.kind = 'earning'
        on conflict (kind, external_ref) where external_ref is not null do nothing returning id`,
-      [disputeId, consultation.id],
+      [disputeId, consultationId],
     );
     return rows.length > 0;
   }
 
   /** Dispute won: plus the earning, once, after the chargeback it reverses. */
-  async reverseChargeback(em: EntityManager, consultation: Consultation, disputeId: string): Promise<boolean> {
-    await this.recordChargeback(em, consultation, disputeId);
+  async reverseChargeback(em: EntityManager, consultationId: string, disputeId: string): Promise<boolean> {
+    await this.recordChargeback(em, consultationId, disputeId);
     const rows = await em.execute<{ id: string }[]>(
       `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, external_ref, notes)
        select gen_random_uuid(), c.advisor_id, c.consultation_id, 'chargeback_won', -c.amount_cents, now(), ?, 'dispute won'
        from ledger_entries c where c.kind = 'chargeback' and c.external_ref = ? and c.consultation_id = ?
        on conflict (kind, external_ref) where external_ref is not null do nothing returning id`,
-      [disputeId, disputeId, consultation.id],
+      [disputeId, disputeId, consultationId],
     );
     return rows.length > 0;
   }

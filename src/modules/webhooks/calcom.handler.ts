@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError } from '../../common/errors';
 import { isUuid } from '../../common/ids';
-import { RefundSource } from '../consultation/charge.entity';
-import { ActorKind, Consultation, ConsultationStatus as S } from '../consultation/consultation.entity';
-import type { ConsultationService } from '../consultation/consultation.service';
+import { Consultation, ConsultationStatus as S } from '../consultation/consultation.entity';
+import type { ConsultationModule } from '../consultation/consultation.module';
+import { CALCOM } from '../../common/actor';
 import { canTransition } from '../consultation/consultation.state';
 import { parseCalcomEvent, type CalcomEvent } from './calcom';
 import type { WebhookEvent } from './webhook-event.entity';
@@ -31,7 +31,7 @@ export const MEETING_EARLY_START_MS = 15 * 60_000;
  */
 export class CalcomHandler {
   constructor(
-    private readonly consultations: ConsultationService,
+    private readonly consultations: Pick<ConsultationModule, 'actions' | 'calendar'>,
     private readonly webhooks: WebhookService,
     private readonly em: () => EntityManager,
   ) {}
@@ -58,7 +58,7 @@ export class CalcomHandler {
   };
 
   private find(uids: (string | null)[]): Promise<Consultation | null> {
-    return this.consultations.findForCalBooking(uids);
+    return this.consultations.calendar.findForCalBooking(uids);
   }
 
   private async created(e: CalcomEvent): Promise<Outcome> {
@@ -87,7 +87,8 @@ export class CalcomHandler {
     let linked = true;
     try {
       linked =
-        (await this.consultations.linkCalBooking(consultationId, { uid, videoUrl: e.videoUrl, startTime: e.startTime })) === 'processed';
+        (await this.consultations.calendar.linkCalBooking(consultationId, { uid, videoUrl: e.videoUrl, startTime: e.startTime })) ===
+        'processed';
     } finally {
       if (linked) await this.replayEarlierEvents(consultationId);
     }
@@ -129,19 +130,12 @@ export class CalcomHandler {
     // the canceller by email: the organizer is the advisor; anyone else is taken as the client.
     const byAdvisor =
       !!e.cancelledBy && (e.cancelledBy === e.organizerEmail || e.cancelledBy === consultation.advisor.user.email.toLowerCase());
-    const actor = byAdvisor
-      ? { kind: ActorKind.ADVISOR, userId: consultation.advisor.user.id }
-      : { kind: ActorKind.CLIENT, userId: consultation.client.id };
     const at = e.createdAt && e.createdAt.getTime() <= Date.now() ? e.createdAt : new Date();
-    await this.consultations.cancelAs(
+    await this.consultations.actions.cancel(
+      CALCOM,
       c.id,
-      actor,
       e.cancellationReason ? `Cancelled in Cal.com: ${e.cancellationReason}` : 'Cancelled in Cal.com',
-      {
-        refundSource: RefundSource.CALCOM_CANCELLATION,
-        fromCalcom: true,
-        at,
-      },
+      { onBehalfOf: byAdvisor ? 'advisor' : 'client', at },
     );
     return 'processed';
   }
@@ -151,7 +145,7 @@ export class CalcomHandler {
     const c = await this.find([e.rescheduleUid, e.uid]);
     if (!c) return notLinked(e.rescheduleUid ?? e.uid);
     if (c.calBookingId === e.uid && c.startTime.getTime() === e.startTime.getTime()) return 'processed'; // already there
-    await this.consultations.reschedule(c.id, { uid: e.uid, startTime: e.startTime, videoUrl: e.videoUrl });
+    await this.consultations.calendar.reschedule(c.id, { uid: e.uid, startTime: e.startTime, videoUrl: e.videoUrl });
     await this.replayEarlierEvents(c.id);
     return 'processed';
   }
@@ -168,14 +162,9 @@ export class CalcomHandler {
     try {
       // A meeting that ended had started: the same steps as when MEETING_STARTED came first.
       if (to === S.COMPLETED && c.status === S.SCHEDULED) {
-        await this.consultations.finish(
-          c.id,
-          S.IN_PROGRESS,
-          { kind: ActorKind.CALCOM, userId: null },
-          'Meeting started (implied by its end)',
-        );
+        await this.consultations.actions.finish(CALCOM, c.id, S.IN_PROGRESS, 'Meeting started (implied by its end)');
       }
-      await this.consultations.finish(c.id, to, { kind: ActorKind.CALCOM, userId: null }, reason);
+      await this.consultations.actions.finish(CALCOM, c.id, to, reason);
     } catch (err) {
       // Lost a race with another change: whatever won stands.
       if (err instanceof DomainError && err.code === 'CONFLICT') return ignored(`Lost a race with another change: ${err.message}`);

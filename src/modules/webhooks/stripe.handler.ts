@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { ConsultationService } from '../consultation/consultation.service';
+import type { PaymentReconciliation } from '../consultation/payment-reconciliation';
 import type { PaymentGateway } from '../../payments/gateway';
 import type { WebhookEvent } from './webhook-event.entity';
 import type { Outcome } from './webhook.service';
@@ -17,7 +17,7 @@ export interface PayoutHooks {
  */
 export class StripeHandler {
   constructor(
-    private readonly consultations: ConsultationService,
+    private readonly consultations: PaymentReconciliation,
     private readonly payments: PaymentGateway,
     private readonly payouts: PayoutHooks | null,
   ) {}
@@ -59,15 +59,15 @@ export class StripeHandler {
   private async payment(paymentIntentId: string | null): Promise<Outcome> {
     if (!paymentIntentId) return 'ignored';
     const state = await this.payments.paymentState(paymentIntentId);
-    const consultationId = state.metadata.consultation_id ?? (await this.consultations.consultationIdForPayment(paymentIntentId));
-    if (!consultationId || !(await this.consultations.exists(consultationId))) return 'ignored'; // not one of ours
+    const consultationId = await this.consultations.consultationFor(paymentIntentId, state.metadata.consultation_id);
+    if (!consultationId) return 'ignored'; // not one of ours
     return this.consultations.reconcilePayment(consultationId, state);
   }
 
   private async dispute(disputeId: string): Promise<Outcome> {
     const dispute = await this.payments.dispute(disputeId);
     if (!dispute.paymentIntentId) return 'ignored';
-    const consultationId = await this.consultations.consultationIdForPayment(dispute.paymentIntentId);
+    const consultationId = await this.consultations.consultationFor(dispute.paymentIntentId);
     if (!consultationId) return 'ignored';
     return this.consultations.reconcileDispute(consultationId, dispute);
   }

@@ -1,0 +1,413 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { PersonActor } from '../../common/actor';
+import { crashPoint } from '../../common/crash';
+import { badInput, conflict, DomainError, forbidden, notFound } from '../../common/errors';
+import { assertUuid } from '../../common/ids';
+import type { Config } from '../../config';
+import { currentReqId } from '../../logging';
+import {
+  isAmbiguousStripeError,
+  type ConsultationPaymentRequest,
+  type PaymentGateway,
+  type PaymentIntentResult,
+} from '../../payments/gateway';
+import { Advisor, ApprovalStatus } from '../advisor/advisor.entity';
+import { isDuration, type PriceList } from '../pricing/pricing';
+import { ChargeStatus, ConsultationCharge, RefundSource } from './charge.entity';
+import { ActorKind, Consultation, ConsultationStatus as S } from './consultation.entity';
+import { consultationRepository } from './consultation.repository';
+import { SYSTEM_ACTING, STRIPE_ACTING, type Acting, type ConsultationLifecycle } from './lifecycle';
+import type { ConsultationRefunds } from './refunds';
+
+/** What settling a hold did: nothing to do, still held (before its expiry), paid, or released. */
+export type HoldOutcome = 'none' | 'held' | 'paid' | 'released';
+
+/** Attempts of the expiry job; only ambiguous Stripe errors use more than one (see settleHold). */
+export const EXPIRY_MAX_ATTEMPTS = 8;
+
+/** An expired hold whose payment Stripe leaves unclear this long is released anyway (see settleHold). */
+export const SETTLE_GIVE_UP_MS = 60 * 60_000;
+
+/** Stripe answered, but the PaymentIntent is neither paid nor cancelled yet (e.g. processing). */
+class UnsettledPaymentError extends Error {
+  constructor(intentId: string) {
+    super(`PaymentIntent ${intentId} is neither succeeded nor cancelled yet`);
+  }
+}
+
+export interface BookInput {
+  advisorId: string;
+  durationMinutes: number;
+  startTime: Date;
+  calBookingId?: string | null;
+  projectId?: string | null;
+  locale?: string | null;
+  clientTimezone?: string | null;
+  paymentMethodId?: string | null;
+}
+
+export interface BookResult {
+  consultation: Consultation;
+  /** For the frontend to confirm the payment when no payment method was sent. */
+  clientSecret: string | null;
+}
+
+const LOCALE = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i;
+
+function validTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The PaymentIntent request for a consultation, the same every time it is built (recovery replays it). */
+export function paymentRequest(c: Consultation, paymentMethodId: string | null, key?: string | null): ConsultationPaymentRequest {
+  return {
+    consultationId: c.id,
+    advisorId: c.advisor.id,
+    durationMinutes: c.durationMinutes,
+    amountCents: c.priceCents,
+    currency: c.currency,
+    confirmOnServer: !!paymentMethodId,
+    idempotencyKey: key ?? `consultation:${c.id}:payment-intent`,
+  };
+}
+
+/**
+ * Booking and payment: a hold committed with its idempotency key before Stripe is asked, the
+ * PaymentIntent created and confirmed outside transactions, its answer recorded after; and the
+ * way back from any crash in between (settleHold).
+ */
+export class ConsultationBooking {
+  constructor(
+    private readonly deps: {
+      config: Config;
+      log: Logger;
+      priceList: PriceList;
+      payments: PaymentGateway;
+      lifecycle: ConsultationLifecycle;
+      refunds: ConsultationRefunds;
+      em: () => EntityManager;
+    },
+  ) {}
+
+  async book(client: PersonActor, input: BookInput): Promise<BookResult> {
+    const { config, priceList, lifecycle } = this.deps;
+    assertUuid(input.advisorId, 'advisorId');
+    if (!isDuration(input.durationMinutes)) throw badInput('durationMinutes', 'must be 15, 30 or 60');
+    const now = Date.now();
+    const start = input.startTime.getTime();
+    if (Number.isNaN(start)) throw badInput('startTime', 'is not a valid time');
+    if (start < now + config.booking.minNoticeMinutes * 60_000) {
+      throw badInput('startTime', `must be at least ${config.booking.minNoticeMinutes} minutes from now`);
+    }
+    if (start > now + config.booking.horizonDays * 86_400_000) {
+      throw badInput('startTime', `must be within ${config.booking.horizonDays} days from now`);
+    }
+    if (input.projectId) assertUuid(input.projectId, 'projectId');
+    if (input.calBookingId !== undefined && input.calBookingId !== null && !/^[\w-]{1,200}$/.test(input.calBookingId)) {
+      throw badInput('calBookingId', 'must be 1-200 letters, digits, _ or -');
+    }
+    if (input.locale && !LOCALE.test(input.locale)) throw badInput('locale', 'must be a locale such as en-us');
+    if (input.clientTimezone && !validTimezone(input.clientTimezone)) throw badInput('clientTimezone', 'must be an IANA time zone');
+    if (input.paymentMethodId !== undefined && input.paymentMethodId !== null && !/^pm_\w{1,200}$/.test(input.paymentMethodId)) {
+      throw badInput('paymentMethodId', 'must be a Stripe payment method id (pm_...)');
+    }
+
+    const sku = priceList.forDuration(input.durationMinutes);
+    const consultation = await this.deps.em().transactional(async (em) => {
+      const advisor = await em.findOne(Advisor, { id: input.advisorId }, { populate: ['user'] });
+      if (!advisor || advisor.approvalStatus !== ApprovalStatus.APPROVED) throw notFound('Advisor');
+      if (advisor.user.id === client.id) throw forbidden('You cannot book yourself');
+      if (!advisor.isAcceptingBookings) throw conflict('This advisor is not accepting bookings');
+
+      const id = randomUUID();
+      const inserted = await consultationRepository.insertHold(em, {
+        id,
+        advisorId: advisor.id,
+        clientId: client.id,
+        projectId: input.projectId ?? null,
+        calBookingId: input.calBookingId ?? null,
+        startTime: new Date(start),
+        endTime: new Date(start + sku.durationMinutes * 60_000),
+        durationMinutes: sku.durationMinutes,
+        priceCents: sku.priceCents,
+        platformFeeCents: sku.platformFeeCents,
+        advisorEarningsCents: sku.advisorEarningsCents,
+        currency: sku.currency,
+        locale: input.locale?.toLowerCase() ?? null,
+        clientTimezone: input.clientTimezone ?? null,
+        pricingSnapshot: priceList.snapshot(sku.durationMinutes),
+        paymentExpiresAt: new Date(now + config.booking.paymentExpiryMinutes * 60_000),
+      });
+      if (!inserted) {
+        if (input.calBookingId && (await em.count(Consultation, { calBookingId: input.calBookingId }))) {
+          throw conflict('A consultation for this Cal.com booking already exists');
+        }
+        throw conflict('This time overlaps another booking of this advisor', { reason: 'SLOT_TAKEN' });
+      }
+      const c = await em.findOneOrFail(Consultation, { id }, { populate: ['advisor.user', 'client'] });
+      // What Stripe will be asked, committed before it is asked (see settleHold for the way back).
+      const charge = new ConsultationCharge(c);
+      charge.paymentIntentKey = `consultation:${id}:payment-intent`;
+      charge.paymentMethodId = input.paymentMethodId ?? null;
+      em.persist(charge);
+      await lifecycle.created(em, c, { kind: ActorKind.CLIENT, userId: client.id });
+      // The hold ends by itself if the payment never completes.
+      await em.execute(
+        `select graphile_worker.add_job('expire_unpaid_booking', json_build_object('consultationId', ?::text, 'reqId', ?::text),
+           run_at := ?::timestamptz, job_key := ?, max_attempts := ?)`,
+        [id, currentReqId(), c.paymentExpiresAt, `expire:${id}`, EXPIRY_MAX_ATTEMPTS],
+      );
+      return c;
+    });
+    crashPoint('booking.hold-committed');
+
+    const request = paymentRequest(consultation, input.paymentMethodId ?? null);
+    let intent: PaymentIntentResult;
+    try {
+      intent = await this.deps.payments.createConsultationIntent(request);
+    } catch (err) {
+      // Nothing was confirmed, so whatever Stripe did, no money moved: free the slot now.
+      this.deps.log.error({ err, consultationId: consultation.id }, 'creating the PaymentIntent failed');
+      await this.releaseUnpaid(consultation.id, 'The payment could not be started', SYSTEM_ACTING);
+      throw new DomainError('PAYMENT_FAILED', 'The payment could not be started; nothing was charged. Please try again.');
+    }
+    crashPoint('booking.intent-created');
+    if (input.paymentMethodId) {
+      try {
+        intent = await this.deps.payments.confirmConsultationIntent(intent.id, input.paymentMethodId, `${request.idempotencyKey}:confirm`);
+      } catch (err) {
+        // The card may or may not have been charged: cancelling decides, as Stripe orders the two.
+        this.deps.log.error({ err, consultationId: consultation.id }, 'confirming the PaymentIntent failed');
+        const outcome = await this.settleByCancel(consultation.id, intent.id, 'The payment could not be completed').catch((e) => {
+          this.deps.log.error(
+            { err: e, consultationId: consultation.id },
+            'cancelling an unconfirmed PaymentIntent failed; recovery decides',
+          );
+          return 'unsettled' as const;
+        });
+        if (outcome === 'paid') return { consultation: await this.reload(consultation.id), clientSecret: null };
+        throw new DomainError(
+          'PAYMENT_FAILED',
+          outcome === 'released'
+            ? 'The payment could not be completed; nothing was charged. Please try again.'
+            : 'The payment could not be confirmed. If your card was charged, the booking is confirmed by email or refunded in full.',
+          { consultationId: consultation.id },
+        );
+      }
+      crashPoint('booking.intent-confirmed');
+    }
+
+    if (intent.status === 'succeeded') {
+      const c = await this.paymentSucceeded(intent.id, intent.chargeId, consultation.id);
+      return { consultation: c ?? consultation, clientSecret: null };
+    }
+    if (input.paymentMethodId && intent.status === 'requires_payment_method') {
+      await this.paymentFailed(consultation.id, intent.id, intent.failureMessage ?? 'The card was declined');
+      // A declined intent could still be confirmed later with another card: close it.
+      await this.deps.payments.cancelPaymentIntent(intent.id, `consultation:${consultation.id}:cancel-intent`).catch((err) => {
+        this.deps.log.warn({ err, consultationId: consultation.id }, 'cancelling a declined PaymentIntent failed');
+      });
+      throw new DomainError('PAYMENT_FAILED', intent.failureMessage ?? 'The card was declined', { consultationId: consultation.id });
+    }
+    const c = await this.deps.em().transactional(async (em) => {
+      const locked = await lifecycle.lock(em, consultation.id);
+      const charge = await em.findOneOrFail(ConsultationCharge, { consultation: consultation.id });
+      charge.stripePaymentIntentId = intent.id;
+      return locked;
+    });
+    return { consultation: c, clientSecret: intent.clientSecret };
+  }
+
+  /**
+   * The payment went through (from the confirmation answer or the payment_intent.succeeded
+   * webhook; whichever comes second changes nothing). If the booking was already released, the
+   * client's money goes back in full.
+   */
+  async paymentSucceeded(paymentIntentId: string, chargeId: string | null, consultationId?: string): Promise<Consultation | null> {
+    let refundNeeded = false;
+    const c = await this.deps.em().transactional(async (em) => {
+      const id = consultationId ?? (await this.consultationIdForIntent(em, paymentIntentId));
+      if (!id) return null;
+      const c = await this.deps.lifecycle.lock(em, id);
+      const charge = await em.findOneOrFail(ConsultationCharge, { consultation: id });
+      charge.stripePaymentIntentId ??= paymentIntentId;
+      const newlyPaid =
+        charge.status === ChargeStatus.PENDING || charge.status === ChargeStatus.FAILED || charge.status === ChargeStatus.CANCELED;
+      if (newlyPaid) {
+        charge.status = ChargeStatus.SUCCEEDED;
+        charge.stripeChargeId = chargeId ?? charge.stripeChargeId;
+        charge.succeededAt = new Date();
+        charge.failureMessage = null;
+      }
+      if (c.status === S.PENDING_PAYMENT) {
+        c.paymentExpiresAt = null;
+        await this.deps.lifecycle.transition(em, c, S.SCHEDULED, STRIPE_ACTING, 'Payment succeeded');
+      } else if (newlyPaid && c.status === S.CANCELLED) {
+        // Money arrived for a booking already released (expired or declined earlier): give it back.
+        // A consultation cancelled after it was paid (a late cancellation) is not newly paid here.
+        // Queued with the decision, so a crash before the refund below cannot keep the money.
+        refundNeeded = true;
+        await this.deps.refunds.queue(em, c.id, RefundSource.ADMIN, null, 'Paid after the booking was released');
+      }
+      crashPoint('payment.before-outcome-commit');
+      return c;
+    });
+    if (c && refundNeeded)
+      await this.deps.refunds.refundRemainingSafely(c.id, RefundSource.ADMIN, null, 'Paid after the booking was released');
+    return c;
+  }
+
+  /** The card was declined: the booking is cancelled and its slot freed; nothing was charged. */
+  async paymentFailed(consultationId: string | null, paymentIntentId: string | null, message: string): Promise<void> {
+    await this.deps.em().transactional(async (em) => {
+      const id = consultationId ?? (paymentIntentId ? await this.consultationIdForIntent(em, paymentIntentId) : null);
+      if (!id) return;
+      const c = await this.deps.lifecycle.lock(em, id);
+      const charge = await em.findOneOrFail(ConsultationCharge, { consultation: id });
+      if (paymentIntentId) charge.stripePaymentIntentId ??= paymentIntentId;
+      if (charge.status !== ChargeStatus.PENDING) return;
+      charge.status = ChargeStatus.FAILED;
+      charge.failureMessage = message;
+      if (c.status === S.PENDING_PAYMENT) {
+        await this.deps.lifecycle.cancel(em, c, STRIPE_ACTING, `Payment failed: ${message}`);
+      }
+    });
+  }
+
+  /**
+   * Brings a hold (a PENDING_PAYMENT consultation) in line with its PaymentIntent, whatever
+   * instant a crash interrupted the booking at; the expiry job and the recovery sweep both run it.
+   * The PaymentIntent is found by its recorded id or, when the id was never recorded, by sending
+   * the create again under the recorded key (Stripe answers the same PaymentIntent), then read
+   * back. Paid: SCHEDULED. Unpaid before the expiry: left alone. Unpaid past the expiry: cancelled
+   * at Stripe first (a payment at the last moment wins), then released. Safe to run any number of
+   * times, concurrently with the booking itself.
+   *
+   * A definite refusal from Stripe ends it with a decision (released, the charge FAILED with
+   * Stripe's reason); only an ambiguous error (no answer, 5xx, 429, 409) is thrown for a retry,
+   * and on the job's last attempt that too ends in the release. A payment that succeeds after a
+   * release is refunded in full when Stripe reports it (paymentSucceeded).
+   */
+  async settleHold(consultationId: string, opts: { lastAttempt?: boolean } = {}): Promise<HoldOutcome> {
+    const em = this.deps.em();
+    const c = await em.findOne(Consultation, { id: consultationId });
+    if (!c || c.status !== S.PENDING_PAYMENT) return 'none';
+    const charge = await em.findOne(ConsultationCharge, { consultation: consultationId });
+    const expired = !c.paymentExpiresAt || c.paymentExpiresAt.getTime() <= Date.now();
+    try {
+      let intentId = charge?.stripePaymentIntentId ?? null;
+      if (!intentId && charge?.paymentIntentKey) {
+        intentId = (await this.deps.payments.createConsultationIntent(paymentRequest(c, charge.paymentMethodId, charge.paymentIntentKey)))
+          .id;
+      }
+      if (!expired) {
+        if (!intentId) return 'held';
+        const pi = await this.deps.payments.retrievePaymentIntent(intentId);
+        if (pi.status === 'succeeded') {
+          await this.paymentSucceeded(pi.id, pi.chargeId, consultationId);
+          return 'paid';
+        }
+        // Recorded, so the next sweep need not ask Stripe again.
+        if (!charge?.stripePaymentIntentId) await consultationRepository.recordIntentIfMissing(em, consultationId, intentId);
+        return 'held';
+      }
+      // A hold from before keys were recorded, with no PaymentIntent we know of: nothing to ask.
+      if (!intentId) {
+        await this.releaseUnpaid(consultationId, 'Payment not completed in time', SYSTEM_ACTING);
+        return 'released';
+      }
+      const outcome = await this.settleByCancel(consultationId, intentId, 'Payment not completed in time');
+      if (outcome === 'unsettled') throw new UnsettledPaymentError(intentId);
+      return outcome;
+    } catch (err) {
+      const ambiguous = err instanceof UnsettledPaymentError || isAmbiguousStripeError(err);
+      if (!expired) {
+        // Before the expiry nothing has to be decided: the expiry job (or the next sweep) will.
+        this.deps.log.warn({ err, consultationId }, 'checking an unpaid booking with Stripe failed');
+        if (ambiguous) throw err;
+        return 'held';
+      }
+      // Bounded in time too, since the sweep may queue a fresh job for the same hold every minute.
+      const giveUp = opts.lastAttempt || Date.now() - (c.paymentExpiresAt?.getTime() ?? 0) > SETTLE_GIVE_UP_MS;
+      if (ambiguous && !giveUp) throw err;
+      const message = `${ambiguous ? 'Payment state unknown after the last attempt' : 'Stripe refused'}: ${(err as Error).message ?? String(err)}`;
+      this.deps.log.error({ err, consultationId }, 'releasing an expired booking whose payment Stripe would not settle');
+      await this.releaseUnpaid(consultationId, 'Payment not completed in time', SYSTEM_ACTING, { failure: message.slice(0, 1000) });
+      return 'released';
+    }
+  }
+
+  /**
+   * The sweep (at start-up and every minute): holds past their expiry still holding (their
+   * expiry job lost, failed or locked by a dead process), and holds whose PaymentIntent id was
+   * never recorded (a crash between the hold and its outcome), each get a settle_hold job.
+   */
+  async queueHoldSettlements(limit = 1000): Promise<number> {
+    const rows = await this.deps.em().execute<{ n: string }[]>(
+      `select count(graphile_worker.add_job('settle_hold', json_build_object('consultationId', c.id::text),
+         job_key := 'settle:' || c.id::text, max_attempts := ?)) as n
+       from (select c.id from consultations c join consultation_charges ch on ch.consultation_id = c.id
+             where c.status = 'pending_payment'
+               and (c.payment_expires_at <= now() or (ch.stripe_payment_intent_id is null and c.created_at < now() - interval '10 seconds'))
+             order by c.payment_expires_at limit ?) c`,
+      [EXPIRY_MAX_ATTEMPTS, limit],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Cancels the PaymentIntent, which Stripe orders with any confirmation: either it is cancelled
+   * (nothing charged, the hold is released) or it had succeeded (the hold becomes SCHEDULED, or
+   * its money goes back when the hold was released meanwhile). Anything else is 'unsettled'.
+   */
+  private async settleByCancel(consultationId: string, intentId: string, reason: string): Promise<'paid' | 'released' | 'unsettled'> {
+    const pi = await this.deps.payments.cancelPaymentIntent(intentId, `consultation:${consultationId}:cancel-intent`);
+    crashPoint('expiry.after-cancel');
+    if (pi.status === 'succeeded') {
+      await this.paymentSucceeded(pi.id, pi.chargeId, consultationId);
+      return 'paid';
+    }
+    if (pi.status === 'canceled') {
+      await this.releaseUnpaid(consultationId, reason, SYSTEM_ACTING, { paymentIntentId: pi.id });
+      return 'released';
+    }
+    return 'unsettled';
+  }
+
+  /** An unpaid hold gives its slot back; its charge ends CANCELED (or FAILED with why). */
+  async releaseUnpaid(
+    consultationId: string,
+    reason: string,
+    acting: Acting,
+    opts: { paymentIntentId?: string; failure?: string } = {},
+  ): Promise<void> {
+    await this.deps.em().transactional(async (em) => {
+      const c = await this.deps.lifecycle.lock(em, consultationId);
+      if (c.status !== S.PENDING_PAYMENT) return;
+      const charge = await em.findOne(ConsultationCharge, { consultation: consultationId });
+      if (charge && opts.paymentIntentId) charge.stripePaymentIntentId ??= opts.paymentIntentId;
+      if (charge && charge.status === ChargeStatus.PENDING) {
+        charge.status = opts.failure ? ChargeStatus.FAILED : ChargeStatus.CANCELED;
+        if (opts.failure) charge.failureMessage = opts.failure;
+      }
+      await this.deps.lifecycle.cancel(em, c, acting, reason);
+    });
+  }
+
+  /** The consultation a PaymentIntent pays for, if it is one of ours. */
+  async consultationIdForIntent(em: EntityManager, paymentIntentId: string): Promise<string | null> {
+    const charge = await em.findOne(ConsultationCharge, { stripePaymentIntentId: paymentIntentId }, { fields: ['consultation'] });
+    return charge?.consultation.id ?? null;
+  }
+
+  private async reload(id: string): Promise<Consultation> {
+    return this.deps.em().findOneOrFail(Consultation, { id }, { populate: ['advisor', 'client'] });
+  }
+}

@@ -1,0 +1,124 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { actorUserId, type Actor } from '../../common/actor';
+import { notFound } from '../../common/errors';
+import type { LedgerService } from '../ledger/ledger.service';
+import type { NotificationService } from '../notifications/notification.service';
+import { User } from '../user/user.entity';
+import { ConsultationCharge } from './charge.entity';
+import { ActorKind, Consultation, ConsultationStatus as S, ConsultationStatusChange } from './consultation.entity';
+import { publishStatusChanged, type TransactionalPublisher } from './consultation.events';
+import { consultationMachine } from './consultation.state';
+import { decideEarning } from './earning-policy';
+
+/**
+ * Who a change is recorded as on a consultation: the party (client, advisor, admin) or the system
+ * (Stripe, Cal.com, our scheduler), and the person, if any. Decided from an Actor by the service
+ * that checked the actor's relation to the consultation.
+ */
+export interface Acting {
+  kind: ActorKind;
+  userId: string | null;
+}
+
+/** How a system actor is recorded; a person's kind depends on the consultation (see actions.ts). */
+export function actingSystem(actor: Actor): Acting {
+  if (actor.kind === 'person') return { kind: ActorKind.ADMIN, userId: actor.id };
+  if (actor.name === 'stripe') return { kind: ActorKind.STRIPE, userId: null };
+  if (actor.name === 'calcom') return { kind: ActorKind.CALCOM, userId: null };
+  return { kind: ActorKind.SYSTEM, userId: actorUserId(actor) };
+}
+
+export const STRIPE_ACTING: Acting = { kind: ActorKind.STRIPE, userId: null };
+export const SYSTEM_ACTING: Acting = { kind: ActorKind.SYSTEM, userId: null };
+
+/**
+ * The only code that changes a consultation's status: lock the row, transition with history and
+ * a committed-change event, cancel, finish, and settle the advisor's earning. Callers own the
+ * transaction; everything here runs inside it.
+ */
+export class ConsultationLifecycle {
+  constructor(
+    private readonly deps: {
+      ledger: LedgerService;
+      notifications: NotificationService;
+      publisher: TransactionalPublisher;
+    },
+  ) {}
+
+  /** Locks the consultation row for the rest of the transaction; the advisor and client come along. */
+  async lock(em: EntityManager, id: string): Promise<Consultation> {
+    const c = await em.findOne(Consultation, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!c) throw notFound('Consultation');
+    await em.populate(c, ['advisor.user', 'client']);
+    return c;
+  }
+
+  /** The row as created by a booking: its first history entry and event. */
+  async created(em: EntityManager, c: Consultation, acting: Acting): Promise<void> {
+    em.persist(new ConsultationStatusChange(c, null, c.status, acting.kind, this.user(em, acting), null));
+    await publishStatusChanged(this.deps.publisher, em, this.payload(c, null));
+  }
+
+  /** The only place a consultation's status changes: checked, recorded, announced at commit. */
+  async transition(em: EntityManager, c: Consultation, to: S, acting: Acting, reason: string | null): Promise<void> {
+    const { from } = consultationMachine.apply(c, to, (change) =>
+      em.persist(new ConsultationStatusChange(c, change.from, change.to, acting.kind, this.user(em, acting), reason)),
+    );
+    await publishStatusChanged(this.deps.publisher, em, this.payload(c, from));
+    if (to === S.SCHEDULED) await this.deps.notifications.bookingConfirmed(em, c);
+    if (to === S.COMPLETED) await this.deps.notifications.ratingPrompt(em, c);
+    if (to === S.CANCELLED) await this.deps.notifications.dropReminders(em, c.id);
+  }
+
+  /** A note in the history without a status change (a reschedule, a refusal from Cal.com). */
+  note(em: EntityManager, c: Consultation, acting: Acting, reason: string): void {
+    em.persist(new ConsultationStatusChange(c, c.status, c.status, acting.kind, this.user(em, acting), reason));
+  }
+
+  /** The one way to CANCELLED: who, when and why on the row, the transition in the history. */
+  async cancel(em: EntityManager, c: Consultation, acting: Acting, reason: string | null, explanation?: string, at?: Date): Promise<void> {
+    c.paymentExpiresAt = null;
+    c.cancelledAt = at ?? new Date();
+    c.cancelledBy = acting.kind;
+    c.cancellationReason = reason;
+    await this.transition(em, c, S.CANCELLED, acting, reason ?? explanation ?? null);
+  }
+
+  /**
+   * Writes the advisor's earning when the facts on the row make it payable (earning-policy.ts);
+   * once per consultation whatever calls it, and nothing when it is not payable.
+   */
+  async settleEarning(em: EntityManager, c: Consultation, charge: ConsultationCharge | null): Promise<boolean> {
+    const decision = decideEarning({
+      status: c.status,
+      startTime: c.startTime,
+      cancelledBy: c.cancelledBy,
+      cancelledAt: c.cancelledAt,
+      charge,
+    });
+    if (!decision.payable || !charge) return false;
+    return this.deps.ledger.accrueEarning(em, {
+      advisorId: c.advisor.id,
+      consultationId: c.id,
+      amountCents: charge.advisorEarningsCents,
+      accruedAt: c.startTime,
+      notes: c.status,
+    });
+  }
+
+  private user(em: EntityManager, acting: Acting): User | null {
+    return acting.userId ? em.getReference(User, acting.userId) : null;
+  }
+
+  private payload(c: Consultation, from: S | null) {
+    return {
+      consultationId: c.id,
+      previousStatus: from,
+      status: c.status,
+      changedAt: new Date().toISOString(),
+      clientId: c.client.id,
+      advisorUserId: c.advisor.user.id,
+    };
+  }
+}
