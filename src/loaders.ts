@@ -4,7 +4,8 @@ import { ConsultationCharge, Refund } from './modules/consultation/charge.entity
 import { Advisor, AdvisorStatusChange } from './modules/advisor/advisor.entity';
 import { Consultation, ConsultationStatusChange } from './modules/consultation/consultation.entity';
 import { AdvisorPayout } from './modules/payout/payout.entity';
-import { loadReviewPages, type ReviewPageKey, type ReviewRow } from './modules/review/review.service';
+import { loadReviewPages } from './modules/review/review.repository';
+import type { ReviewPageKey, ReviewRow } from './modules/review/review.service';
 import type { ConnectionShape } from './graphql/connection';
 
 /**

@@ -69,6 +69,7 @@ export function createServices(deps: {
     publisher: deps.events,
     em: () => orm.em.fork(),
   });
+  const advisors = new AdvisorService({ notifications, em: () => orm.em.fork() });
   const payouts = new PayoutService({ config, log, payments, notifications, em: () => orm.em.fork() });
   const webhooks = new WebhookService(() => orm.em.fork(), log.child({ component: 'webhooks' }));
   webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations.reconciliation, payments, deps.payoutHooks ?? payouts).handle);
@@ -83,11 +84,11 @@ export function createServices(deps: {
     users: new UserService(),
     notifications,
     ledger,
-    advisors: new AdvisorService(notifications),
+    advisors,
     consultations,
     webhooks,
     calcom: new CalcomClient(config.calcom.apiBase, config.calcom.apiKey),
-    reviews: new ReviewService(),
+    reviews: new ReviewService({ advisors, em: () => orm.em.fork() }),
     earnings: new EarningsService(),
     payouts,
     finance: new FinanceService(),

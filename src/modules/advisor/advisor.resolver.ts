@@ -40,26 +40,26 @@ export class AdvisorResolver {
   @Authorized()
   @Query(() => AdvisorProfile, { nullable: true, description: 'Your own advisor profile, if you applied' })
   async myAdvisorProfile(@Ctx() ctx: Context) {
-    const advisor = await ctx.services.advisors.myProfile(ctx);
+    const advisor = await ctx.services.advisors.myProfile(ctx.readScope());
     return advisor && toAdvisorProfile(advisor);
   }
 
   @Authorized()
   @Mutation(() => AdvisorProfile)
   async applyAsAdvisor(@Ctx() ctx: Context, @Arg('input') input: ApplyAsAdvisorInput) {
-    return toAdvisorProfile(await ctx.services.advisors.apply(ctx, input));
+    return toAdvisorProfile(await ctx.services.advisors.apply(ctx.requireActor(), input));
   }
 
   @Authorized()
   @Mutation(() => AdvisorProfile)
   async updateAdvisorProfile(@Ctx() ctx: Context, @Arg('input') input: UpdateAdvisorProfileInput) {
-    return toAdvisorProfile(await ctx.services.advisors.updateProfile(ctx, input));
+    return toAdvisorProfile(await ctx.services.advisors.updateProfile(ctx.requireActor(), input));
   }
 
   @Authorized(Access.ADVISOR)
   @Mutation(() => AdvisorProfile)
   async setAcceptingBookings(@Ctx() ctx: Context, @Arg('accepting') accepting: boolean) {
-    return toAdvisorProfile(await ctx.services.advisors.setAcceptingBookings(ctx, accepting));
+    return toAdvisorProfile(await ctx.services.advisors.setAcceptingBookings(ctx.requireActor(), accepting));
   }
 
   @Authorized(Access.ADMIN)
@@ -71,7 +71,7 @@ export class AdvisorResolver {
   @Authorized(Access.ADMIN)
   @Query(() => AdvisorProfile, { nullable: true, description: 'Any advisor, in any status (admins); null when there is none with this id' })
   async adminAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    const advisor = await nullIfNotFound(ctx.services.advisors.profileForAdmin(ctx, id));
+    const advisor = await nullIfNotFound(ctx.services.advisors.profileForAdmin(ctx.readScope(), id));
     return advisor && toAdvisorProfile(advisor);
   }
 
@@ -110,6 +110,6 @@ export class AdvisorResolver {
   }
 
   private async decide(ctx: Context, id: string, action: 'approve' | 'reject' | 'suspend' | 'reactivate', note?: string) {
-    return toAdvisorProfile(await ctx.services.advisors.decide(ctx, id, action, note?.trim() || null));
+    return toAdvisorProfile(await ctx.services.advisors.decide(ctx.requireActor(), id, action, note?.trim() || null));
   }
 }

@@ -1,11 +1,14 @@
 import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { assertUuid } from '../../common/ids';
 import { badInput, conflict, forbidden, notFound } from '../../common/errors';
-import type { Context } from '../../context';
+import type { PersonActor } from '../../common/actor';
+import type { ReadScope } from '../../common/read-scope';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { cursorShapes, keysetCondition, keysetOrder, pageRequest, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { User } from '../user/user.entity';
 import { Advisor, AdvisorStatusChange, ApprovalStatus } from './advisor.entity';
-import { nextAdvisorStatus, type AdvisorAction } from './advisor.state';
+import { advisorRepository } from './advisor.repository';
+import { advisorMachine, nextAdvisorStatus, type AdvisorAction } from './advisor.state';
 import type { AdvisorFilter, ApplyAsAdvisorInput, UpdateAdvisorProfileInput } from './advisor.types';
 import type { NotificationService } from '../notifications/notification.service';
 
@@ -45,21 +48,29 @@ const SEARCH_ORDER = [
   ['id', 'asc'],
 ] as const;
 
+/**
+ * The advisor module owns the advisors table: applications, profiles, approval decisions (on the
+ * approval state machine, each with history) and the public search. Role checks are the
+ * resolvers'; whose profile it is, is checked here.
+ */
 export class AdvisorService {
-  constructor(private readonly notifications: NotificationService) {}
+  constructor(
+    private readonly deps: {
+      notifications: NotificationService;
+      em: () => EntityManager;
+    },
+  ) {}
 
-  async apply(ctx: Context, input: ApplyAsAdvisorInput): Promise<Advisor> {
-    const viewer = ctx.requireViewer();
+  async apply(viewer: PersonActor, input: ApplyAsAdvisorInput): Promise<Advisor> {
     try {
-      return await ctx.em.transactional(async (em) => {
+      return await this.deps.em().transactional(async (em) => {
         // Serialises two applications of one user so the second sees the first.
-        await em.execute('select pg_advisory_xact_lock(hashtext(?), 1)', [`advisor-apply:${viewer.id}`]);
+        await advisorRepository.lockApplicationsOf(em, viewer.id);
         const user = em.getReference(User, viewer.id);
         let advisor = await em.findOne(Advisor, { user: viewer.id });
         if (advisor) {
           const to = nextAdvisorStatus(advisor.approvalStatus, 'reapply');
-          em.persist(new AdvisorStatusChange(advisor, advisor.approvalStatus, to, user, null));
-          advisor.approvalStatus = to;
+          this.move(em, advisor, to, user, null);
           advisor.appliedAt = new Date();
           advisor.decidedAt = null;
           advisor.decidedBy = null;
@@ -81,24 +92,26 @@ export class AdvisorService {
     }
   }
 
-  async myProfile(ctx: Context): Promise<Advisor | null> {
-    ctx.requireViewer();
-    return ctx.myAdvisor();
+  async myProfile(scope: ReadScope): Promise<Advisor | null> {
+    return scope.myAdvisor();
   }
 
-  async updateProfile(ctx: Context, input: UpdateAdvisorProfileInput): Promise<Advisor> {
-    ctx.requireViewer();
-    const advisor = await ctx.myAdvisor();
+  async updateProfile(viewer: PersonActor, input: UpdateAdvisorProfileInput): Promise<Advisor> {
+    const em = this.deps.em();
+    const advisor = await em.findOne(Advisor, { user: viewer.id }, { populate: ['user'] });
     if (!advisor) throw notFound('Your advisor profile');
     this.assignProfile(advisor, input);
-    await ctx.em.flush();
+    await em.flush();
     return advisor;
   }
 
-  async setAcceptingBookings(ctx: Context, accepting: boolean): Promise<Advisor> {
-    const advisor = await ctx.requireActiveAdvisor();
+  /** Only an approved advisor's own profile. */
+  async setAcceptingBookings(viewer: PersonActor, accepting: boolean): Promise<Advisor> {
+    const em = this.deps.em();
+    const advisor = await em.findOne(Advisor, { user: viewer.id }, { populate: ['user'] });
+    if (!advisor || advisor.approvalStatus !== ApprovalStatus.APPROVED) throw forbidden('Only an approved advisor can do this');
     advisor.isAcceptingBookings = accepting;
-    await ctx.em.flush();
+    await em.flush();
     return advisor;
   }
 
@@ -116,40 +129,53 @@ export class AdvisorService {
   }
 
   /** Admin decisions, all through the approval state machine, each recorded with who, when and why. */
-  async decide(ctx: Context, advisorId: string, action: AdvisorAction, note: string | null): Promise<Advisor> {
-    const admin = ctx.requireAdmin();
+  async decide(admin: PersonActor, advisorId: string, action: AdvisorAction, note: string | null): Promise<Advisor> {
     assertUuid(advisorId);
     if (note && note.length > 2000) throw badInput('note', 'must be at most 2000 characters');
-    return ctx.em.transactional(async (em) => {
+    return this.deps.em().transactional(async (em) => {
       const advisor = await em.findOne(Advisor, { id: advisorId }, { populate: ['user'], lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!advisor) throw notFound('Advisor');
-      const from = advisor.approvalStatus;
-      const to = nextAdvisorStatus(from, action);
+      const to = nextAdvisorStatus(advisor.approvalStatus, action);
       const actor = em.getReference(User, admin.id);
       const now = new Date();
-      advisor.approvalStatus = to;
+      this.move(em, advisor, to, actor, note);
       advisor.decidedBy = actor;
       advisor.decidedAt = now;
       advisor.decisionNote = note;
       if (to === ApprovalStatus.APPROVED && !advisor.approvedAt) advisor.approvedAt = now;
-      em.persist(new AdvisorStatusChange(advisor, from, to, actor, note));
-      await this.notifications.advisorDecision(em, advisor, action, note);
+      await this.deps.notifications.advisorDecision(em, advisor, action, note);
       return advisor;
     });
   }
 
-  /** Batched per request: a root field that aliases can repeat. */
-  async statusHistory(ctx: Context, advisorId: string): Promise<AdvisorStatusChange[]> {
-    assertUuid(advisorId);
-    return ctx.loaders.advisorHistory.load(advisorId);
+  /** The one way an approval status changes: through the machine, with its history row. */
+  private move(em: EntityManager, advisor: Advisor, to: ApprovalStatus, by: User | null, note: string | null): void {
+    const target = { status: advisor.approvalStatus };
+    advisorMachine.apply(target, to, (change) => em.persist(new AdvisorStatusChange(advisor, change.from, change.to, by, note)));
+    advisor.approvalStatus = target.status;
   }
 
-  async applications(ctx: Context, first: number | undefined, after: string | undefined): Promise<ConnectionShape<Advisor>> {
-    ctx.requireAdmin();
+  /** A new review's rating, added to the advisor's totals (see advisorRepository.addRating). */
+  async addRating(em: EntityManager, advisorId: string, rating: number): Promise<void> {
+    await advisorRepository.addRating(em, advisorId, rating);
+  }
+
+  /** Batched per request: a root field that aliases can repeat. */
+  async statusHistory(scope: Pick<ReadScope, 'loaders'>, advisorId: string): Promise<AdvisorStatusChange[]> {
+    assertUuid(advisorId);
+    return scope.loaders.advisorHistory.load(advisorId);
+  }
+
+  /** Pending applications, for admins (the resolver checks the role). */
+  async applications(
+    scope: Pick<ReadScope, 'em'>,
+    first: number | undefined,
+    after: string | undefined,
+  ): Promise<ConnectionShape<Advisor>> {
     const page = pageRequest({ first, after }, cursorShapes.stringAndId);
     const where: FilterQuery<Advisor>[] = [{ approvalStatus: ApprovalStatus.PENDING }];
     if (page.cursor) where.push(keysetCondition(APPLICATION_ORDER, [new Date(page.cursor[0] as string), page.cursor[1]], false));
-    const rows = await ctx.em.find(
+    const rows = await scope.em.find(
       Advisor,
       { $and: where },
       { orderBy: keysetOrder(APPLICATION_ORDER, false), limit: page.size + 1, populate: ['user'] },
@@ -164,7 +190,7 @@ export class AdvisorService {
 
   /** Public search: approved advisors only, ordered by rating, review count, id; one SQL statement. */
   async search(
-    ctx: Context,
+    scope: Pick<ReadScope, 'em'>,
     filter: AdvisorFilter | undefined,
     first: number | undefined,
     after: string | undefined,
@@ -191,7 +217,7 @@ export class AdvisorService {
     if (page.cursor) and.push(keysetCondition(SEARCH_ORDER, page.cursor, false));
     // Plain rows, not managed entities: the public search is the hottest read and only maps
     // columns to a view, so hydrating entities (and their references) would be pure cost.
-    const rows = await ctx.em
+    const rows = await scope.em
       .createQueryBuilder(Advisor, 'a')
       .select([...PUBLIC_COLUMNS])
       .where({ $and: and })
@@ -206,17 +232,17 @@ export class AdvisorService {
     );
   }
 
-  async publicProfile(ctx: Context, id: string): Promise<Advisor | null> {
+  async publicProfile(scope: Pick<ReadScope, 'loaders'>, id: string): Promise<Advisor | null> {
     assertUuid(id);
-    const advisor = await ctx.loaders.advisorById.load(id);
+    const advisor = await scope.loaders.advisorById.load(id);
     return advisor && advisor.approvalStatus === ApprovalStatus.APPROVED ? advisor : null;
   }
 
   /** Admins may read any advisor; an advisor their own. */
-  async profileForAdmin(ctx: Context, id: string): Promise<Advisor> {
-    const viewer = ctx.requireViewer();
+  async profileForAdmin(scope: ReadScope, id: string): Promise<Advisor> {
+    const viewer = scope.actor;
     assertUuid(id);
-    const advisor = await ctx.loaders.advisorById.load(id);
+    const advisor = await scope.loaders.advisorById.load(id);
     if (!advisor) throw notFound('Advisor');
     if (!viewer.isAdmin && advisor.user.id !== viewer.id) throw forbidden();
     return advisor;

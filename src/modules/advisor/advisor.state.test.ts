@@ -1,6 +1,6 @@
 import { DomainError } from '../../common/errors';
 import { ApprovalStatus } from './advisor.entity';
-import { ADVISOR_ACTIONS, nextAdvisorStatus, type AdvisorAction } from './advisor.state';
+import { ADVISOR_ACTIONS, advisorMachine, nextAdvisorStatus, type AdvisorAction } from './advisor.state';
 
 describe('advisor approval state machine', () => {
   const all = Object.values(ApprovalStatus);
@@ -33,5 +33,11 @@ describe('advisor approval state machine', () => {
       }
     }
     expect(refused).toBe(all.length * actions.length - 5);
+  });
+
+  it('lists in the machine exactly the moves the actions make', () => {
+    const fromActions = Object.values(ADVISOR_ACTIONS).flatMap((r) => r.from.map((f) => `${f}->${r.to}`));
+    const fromMachine = all.flatMap((f) => advisorMachine.transitions[f].map((t) => `${f}->${t}`));
+    expect(fromMachine.sort()).toEqual(fromActions.sort());
   });
 });

@@ -14,7 +14,7 @@ export class ReviewResolver {
     @Arg('consultationId', () => ID) consultationId: string,
     @Arg('input') input: ReviewInput,
   ): Promise<ReviewView> {
-    return toReviewView(await ctx.services.reviews.review(ctx, consultationId, input));
+    return toReviewView(await ctx.services.reviews.review(ctx.requireActor(), consultationId, input));
   }
 }
 
