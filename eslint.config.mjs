@@ -2,7 +2,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'test/generated/', 'migrations/', '**/*.mjs', 'jest.config.js', '.data/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      'test/generated/',
+      'client/src/gql/',
+      'client/dist/',
+      'migrations/',
+      '**/*.mjs',
+      'jest.config.js',
+      '.data/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
