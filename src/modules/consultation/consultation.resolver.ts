@@ -47,7 +47,10 @@ async function viewsOf(ctx: Context, conn: ConnectionShape<Consultation>, party:
 export class ConsultationResolver {
   @Authorized(Access.CLIENT)
   @Mutation(() => BookConsultationPayload, { description: 'Book and pay for a consultation at the platform price' })
-  async bookConsultation(@Ctx() ctx: Context, @Arg('input') input: BookConsultationInput): Promise<BookConsultationPayload> {
+  async bookConsultation(
+    @Ctx() ctx: Context,
+    @Arg('input', { description: 'What to book' }) input: BookConsultationInput,
+  ): Promise<BookConsultationPayload> {
     const { consultation, clientSecret } = await ctx.services.consultations.book(ctx, input);
     const charge = await ctx.loaders.chargeByConsultation.load(consultation.id);
     return { consultation: toClientView(consultation, charge), clientSecret };
@@ -57,8 +60,8 @@ export class ConsultationResolver {
   @Mutation(() => ConsultationView, { description: 'Cancel under the refund policy (client, advisor or admin)' })
   async cancelConsultation(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
-    @Arg('reason', () => String, { nullable: true }) reason?: string,
+    @Arg('id', () => ID, { description: 'The consultation id' }) id: string,
+    @Arg('reason', () => String, { description: 'Why, shown to the other party', nullable: true }) reason?: string,
   ): Promise<ConsultationView> {
     const c = await ctx.services.consultations.cancel(ctx, id, reason ?? null);
     return this.viewFor(ctx, c);
@@ -66,13 +69,13 @@ export class ConsultationResolver {
 
   @Authorized(Access.ADMIN)
   @Mutation(() => AdminConsultation, { description: 'Mark a consultation whose start has passed as a no-show (no refund)' })
-  async markNoShow(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  async markNoShow(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The consultation id' }) id: string) {
     return toAdminView(await ctx.services.consultations.markNoShow(ctx, id));
   }
 
   @Authorized(Access.ADMIN)
-  @Mutation(() => AdminConsultation)
-  async completeConsultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  @Mutation(() => AdminConsultation, { description: 'Mark a consultation whose start has passed as completed; the advisor earns (admins)' })
+  async completeConsultation(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The consultation id' }) id: string) {
     return toAdminView(await ctx.services.consultations.complete(ctx, id));
   }
 
@@ -80,8 +83,8 @@ export class ConsultationResolver {
   @Mutation(() => AdminConsultation, { description: 'A discretionary full refund, at any time' })
   async refundConsultation(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
-    @Arg('reason', () => String, { nullable: true }) reason?: string,
+    @Arg('id', () => ID, { description: 'The consultation id' }) id: string,
+    @Arg('reason', () => String, { description: 'Why, kept with the refund', nullable: true }) reason?: string,
   ) {
     return toAdminView(await ctx.services.consultations.adminRefund(ctx, id, reason ?? null));
   }
@@ -91,7 +94,10 @@ export class ConsultationResolver {
     nullable: true,
     description: 'One consultation, in your own view of it; null when it does not exist or is not yours',
   })
-  async consultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<ConsultationView | null> {
+  async consultation(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { description: 'The consultation id' }) id: string,
+  ): Promise<ConsultationView | null> {
     const found = await nullIfNotFound(ctx.services.consultations.get(ctx, id));
     if (!found) return null;
     const { consultation, party } = found;
@@ -104,7 +110,8 @@ export class ConsultationResolver {
   async myConsultations(
     @Ctx() ctx: Context,
     @Args() page: PageArgs,
-    @Arg('filter', () => MyConsultationsFilter, { nullable: true }) filter?: MyConsultationsFilter,
+    @Arg('filter', () => MyConsultationsFilter, { description: 'As client or advisor, status, upcoming or past', nullable: true })
+    filter?: MyConsultationsFilter,
   ) {
     const as = filter?.as === ConsultationParty.ADVISOR ? 'advisor' : 'client';
     const when = filter?.when === TimeFilter.UPCOMING ? 'upcoming' : filter?.when === TimeFilter.PAST ? 'past' : undefined;
@@ -117,7 +124,8 @@ export class ConsultationResolver {
   async adminConsultations(
     @Ctx() ctx: Context,
     @Args() page: PageArgs,
-    @Arg('filter', () => AdminConsultationsFilter, { nullable: true }) filter?: AdminConsultationsFilter,
+    @Arg('filter', () => AdminConsultationsFilter, { description: 'Which consultations; all by default', nullable: true })
+    filter?: AdminConsultationsFilter,
   ) {
     const conn = await ctx.services.consultations.adminList(ctx, filter ?? {}, page);
     return viewsOf(ctx, conn, 'admin');
@@ -133,7 +141,7 @@ export class ConsultationResolver {
 /** The admin-only parts of a consultation, batched across a page. */
 @Resolver(() => AdminConsultation)
 export class AdminConsultationResolver {
-  @FieldResolver(() => ChargeView, { nullable: true })
+  @FieldResolver(() => ChargeView, { description: "The client's payment; null before one was started", nullable: true })
   async charge(@Root() c: AdminConsultation, @Ctx() ctx: Context): Promise<ChargeView | null> {
     ctx.requireAdmin();
     const charge = await ctx.loaders.chargeByConsultation.load(c.id);
@@ -141,7 +149,7 @@ export class AdminConsultationResolver {
     return toChargeView(charge, await ctx.loaders.refundsByCharge.load(charge.id));
   }
 
-  @FieldResolver(() => [StatusChangeView])
+  @FieldResolver(() => [StatusChangeView], { description: 'Every status change, oldest first' })
   async statusHistory(@Root() c: AdminConsultation, @Ctx() ctx: Context): Promise<StatusChangeView[]> {
     ctx.requireAdmin();
     return (await ctx.loaders.historyByConsultation.load(c.id)).map(toStatusChangeView);
@@ -190,7 +198,8 @@ export class ConsultationSubscriptionResolver {
   async consultationStatusChanged(
     @Root() event: StatusChangedPayload,
     @Ctx() ctx: Context,
-    @Arg('consultationId', () => ID, { nullable: true }) _consultationId?: string,
+    @Arg('consultationId', () => ID, { description: 'Only this consultation; all of yours by default', nullable: true })
+    _consultationId?: string,
   ): Promise<ConsultationStatusEvent> {
     const viewer = ctx.requireViewer();
     const { consultation: c, charge } = await loadOnce(ctx, event);
