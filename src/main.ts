@@ -1,10 +1,17 @@
 import 'reflect-metadata';
-import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { createApp, type App } from './app';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type Config } from './config';
 import { resolveDatabaseUrl } from './db/database';
+import { formatTokens, holdsOnlyDemoData, seedDemo } from './demo/seed';
 import { createLogger } from './logging';
 
 async function main(): Promise<void> {
+  const demo = process.argv.includes('--demo');
+  if (demo && process.env.NODE_ENV === 'production') {
+    process.stderr.write('Configuration error: --demo (demo data) is refused in production (NODE_ENV=production)\n');
+    process.exit(1);
+  }
   let config;
   try {
     config = loadConfig();
@@ -19,6 +26,7 @@ async function main(): Promise<void> {
   const db = await resolveDatabaseUrl(config.databaseUrl, config.embeddedPgDir, log);
   const app = await createApp({ config, databaseUrl: db.url, log });
   const url = await app.listen();
+  if (demo) await seedOnStart(app, url, config, log);
   log.info({ graphql: `${url.replace('127.0.0.1', 'localhost')}/graphql` }, 'advisor network API ready');
 
   /**
@@ -55,6 +63,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** `npm start -- --demo`: demo data in an empty development database, and a token per role on stdout. */
+async function seedOnStart(app: App, url: string, config: Config, log: Logger): Promise<void> {
+  if (!(await holdsOnlyDemoData(app))) {
+    log.warn('--demo: the database holds data of its own; no demo data added (npm run seed adds it anyway)');
+    return;
+  }
+  const result = await seedDemo({ app, baseUrl: url, config, log });
+  process.stdout.write(`Demo data ready. ${formatTokens(result, config)}`);
 }
 
 main().catch((err) => {

@@ -33,14 +33,19 @@ export const resolvers = [
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */
-export function createSchema(pubSub: PubSub = noPubSub): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function createSchema(pubSub: PubSub = noPubSub): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: [...resolvers],
     authChecker,
     pubSub,
     // class-validator runs on every input type; unknown values are refused by GraphQL itself.
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   });
+  // type-graphql has no decorator for the root types; every other description sits in a decorator.
+  schema.getQueryType()!.description = 'Reads: search and profiles for everyone, your own data when signed in, the rest for admins';
+  schema.getMutationType()!.description = 'Changes, each in one transaction; side effects (Stripe, email) after it commits';
+  schema.getSubscriptionType()!.description = 'Live events over graphql-ws on the same URL (ws:// or wss://)';
+  return schema;
 }
 
 const noPubSub: PubSub = {

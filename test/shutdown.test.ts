@@ -68,6 +68,9 @@ const query = JSON.stringify({ query: '{ pricing { sku priceCents } }' });
 describe('npm start and SIGTERM', () => {
   it('drains: readiness 503 first, no request lost, then refuses connections, closes WebSockets with 1001, exits 0', async () => {
     const base = await startServer();
+    // npm's child is the compiled server under plain node (the start script execs it), not ts-node or a shell.
+    const { stdout: server } = await promisify(execFile)('ps', ['-o', 'args=', '--ppid', String(child!.pid)]);
+    expect(server.trim()).toBe('node dist/src/main.js');
     const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
 
     // A subscriber's socket, open before the signal.

@@ -5,27 +5,40 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** Who caused a change */
 export type ActorKind =
+  /** An admin */
   | 'ADMIN'
+  /** The advisor */
   | 'ADVISOR'
+  /** Cal.com, through a webhook */
   | 'CALCOM'
+  /** The client */
   | 'CLIENT'
+  /** Stripe, through a webhook */
   | 'STRIPE'
+  /** The server itself (an expiry, a sweep or a job) */
   | 'SYSTEM';
 
+/** Which consultations an admin search returns; every condition given must hold */
 export type AdminConsultationsFilter = {
+  /** Only this advisor */
   advisorId?: string | null | undefined;
+  /** Only this client (user id) */
   clientId?: string | null | undefined;
   /** Starting at or after */
   from?: string | null | undefined;
+  /** Only these statuses */
   status?: Array<ConsultationStatus> | null | undefined;
   /** Starting before */
   to?: string | null | undefined;
 };
 
+/** Which approved advisors a search returns; every condition given must hold */
 export type AdvisorFilter = {
+  /** Only advisors taking new bookings (true) or not (false) */
   acceptingBookings?: boolean | null | undefined;
   /** Any of these languages */
   languages?: Array<string> | null | undefined;
+  /** At least this average rating, 0 to 5 */
   minRating?: number | null | undefined;
   /** Any of these skills */
   skills?: Array<string> | null | undefined;
@@ -35,18 +48,25 @@ export type AdvisorFilter = {
   text?: string | null | undefined;
 };
 
+/** An application to become an advisor; an admin approves or rejects it */
 export type ApplyAsAdvisorInput = {
+  /** Picture URL (https) */
   avatarUrl?: string | null | undefined;
+  /** About you, up to 2000 characters */
   bio?: string | null | undefined;
+  /** Your Cal.com event type, for booking */
   calComEventTypeUrl?: string | null | undefined;
   /** ISO 3166-1 alpha-2 */
   countryCode?: string | null | undefined;
+  /** Name shown to clients */
   displayName: string;
   /** ISO 639 codes such as en, ar or pt-BR */
   languages?: Array<string>;
   /** Email language, e.g. en or ar */
   locale?: string | null | undefined;
+  /** What you advise on */
   skills?: Array<string>;
+  /** Narrower areas of expertise */
   specialties?: Array<string>;
   /** IANA time zone, e.g. Africa/Cairo */
   timezone?: string | null | undefined;
@@ -54,141 +74,230 @@ export type ApplyAsAdvisorInput = {
 
 /** Where an advisor application stands */
 export type ApprovalStatus =
+  /** Listed in search and bookable */
   | 'APPROVED'
+  /** Applied, waiting for an admin */
   | 'PENDING'
+  /** Turned down by an admin; may apply again */
   | 'REJECTED'
+  /** Approved before, now hidden from search and not bookable */
   | 'SUSPENDED';
 
+/** What to book: an advisor, a length and a start; the price comes from the SKU */
 export type BookConsultationInput = {
+  /** The approved advisor to book */
   advisorId: string;
+  /** The Cal.com booking uid, when booked through Cal.com */
   calBookingId?: string | null | undefined;
+  /** Your IANA time zone, for emails */
   clientTimezone?: string | null | undefined;
   /** 15, 30 or 60 */
   durationMinutes: number;
+  /** Language for emails, e.g. en */
   locale?: string | null | undefined;
   /** A Stripe payment method to charge at once */
   paymentMethodId?: string | null | undefined;
+  /** Your own reference, kept with the booking */
   projectId?: string | null | undefined;
+  /** When it starts; ahead by at least the minimum notice */
   startTime: string;
 };
 
+/** Where a consultation's payment stands at Stripe */
 export type ChargeStatus =
+  /** The payment was called off before it succeeded */
   | 'CANCELED'
+  /** The card was declined */
   | 'FAILED'
+  /** Waiting for the payment */
   | 'PENDING'
+  /** Paid, then refunded in full */
   | 'REFUNDED'
+  /** Paid */
   | 'SUCCEEDED';
 
 /** Whose consultations: the ones you booked, or the ones you give */
 export type ConsultationParty =
+  /** The consultations you give */
   | 'ADVISOR'
+  /** The consultations you booked */
   | 'CLIENT';
 
+/** Where a consultation stands in its lifecycle */
 export type ConsultationStatus =
+  /** Cancelled, declined or expired unpaid (final) */
   | 'CANCELLED'
+  /** Took place (final) */
   | 'COMPLETED'
+  /** The meeting has started */
   | 'IN_PROGRESS'
+  /** The client did not come (final, no refund) */
   | 'NO_SHOW'
+  /** Booked; the slot is held until paid or expired */
   | 'PENDING_PAYMENT'
+  /** Paid and booked */
   | 'SCHEDULED';
 
+/** Optional emails to turn on or off; fields left out stay as they are */
 export type EmailPreferencesInput = {
+  /** Ask me to review a consultation after it */
   ratingPrompts?: boolean | null | undefined;
+  /** Remind me before a consultation */
   reminders?: boolean | null | undefined;
 };
 
 /** Where an outgoing email stands */
 export type EmailStatus =
+  /** Could not be delivered; can be resent */
   | 'FAILED'
+  /** Queued for delivery */
   | 'PENDING'
+  /** Handed to the mail server */
   | 'SENT'
+  /** Not sent: the recipient turned this kind of email off */
   | 'SKIPPED';
 
 /** Where a ledger check stands */
 export type LedgerCheckStatus =
+  /** Our books and Stripe agree */
   | 'AGREED'
+  /** Differences were found (see findings) */
   | 'DIFFERENCES'
+  /** The check could not run (see error) */
   | 'FAILED'
+  /** Waiting to run */
   | 'QUEUED'
+  /** Comparing now */
   | 'RUNNING';
 
 /** The daily schedule, or an admin */
 export type LedgerCheckTrigger =
+  /** Asked for by an admin */
   | 'ADMIN'
+  /** The daily check */
   | 'SCHEDULE';
 
 /** What a difference is about */
 export type LedgerFindingKind =
+  /** A dispute (chargeback) */
   | 'DISPUTE'
+  /** A payment */
   | 'PAYMENT'
+  /** A refund */
   | 'REFUND'
+  /** A payout transfer */
   | 'TRANSFER';
 
 /** What a ledger entry records */
 export type LedgerKind =
+  /** Taken back after a dispute the client opened */
   | 'CHARGEBACK'
+  /** Given back after a dispute was won */
   | 'CHARGEBACK_WON'
+  /** The advisor's share of a consultation */
   | 'EARNING'
+  /** A manual adjustment by an admin */
   | 'MANUAL'
+  /** Taken back after a refund of an earned consultation */
   | 'REFUND';
 
+/** Which of your consultations to list */
 export type MyConsultationsFilter = {
+  /** As client (booked) or as advisor (given) */
   as?: ConsultationParty;
+  /** Only these statuses */
   status?: Array<ConsultationStatus> | null | undefined;
+  /** Only upcoming or only past ones */
   when?: TimeFilter | null | undefined;
 };
 
 /** Where a monthly payout stands */
 export type PayoutStatus =
+  /** Stripe refused the transfer; can be sent again */
   | 'FAILED'
+  /** Waiting for the advisor to finish Stripe onboarding */
   | 'ON_HOLD'
+  /** Transferred to the advisor */
   | 'PAID'
+  /** Generated, not sent yet */
   | 'PENDING'
+  /** Being sent to Stripe */
   | 'PROCESSING';
 
+/** What caused a refund */
 export type RefundSource =
+  /** An admin's discretionary refund */
   | 'ADMIN'
+  /** The advisor cancelled */
   | 'ADVISOR_CANCELLATION'
+  /** Cancelled on Cal.com */
   | 'CALCOM_CANCELLATION'
+  /** The client cancelled more than 24 h ahead */
   | 'CLIENT_CANCELLATION'
+  /** Refunded in the Stripe dashboard, outside the API */
   | 'STRIPE_OUTSIDE';
 
+/** Ratings from 1 to 5 and an optional text */
 export type ReviewInput = {
+  /** Communication, 1 to 5 */
   communicationRating?: number | null | undefined;
+  /** Expertise, 1 to 5 */
   expertiseRating?: number | null | undefined;
+  /** Helpfulness, 1 to 5 */
   helpfulnessRating?: number | null | undefined;
   /** Overall, 1 to 5 */
   rating: number;
+  /** What you want to say, up to 2000 characters */
   text?: string | null | undefined;
 };
 
+/** Consultations ahead of now or behind it */
 export type TimeFilter =
+  /** Started before now */
   | 'PAST'
+  /** Starting from now on */
   | 'UPCOMING';
 
+/** Changes to your advisor profile; fields left out stay as they are */
 export type UpdateAdvisorProfileInput = {
+  /** Picture URL (https) */
   avatarUrl?: string | null | undefined;
+  /** About you, up to 2000 characters */
   bio?: string | null | undefined;
+  /** Your Cal.com event type, for booking */
   calComEventTypeUrl?: string | null | undefined;
+  /** ISO 3166-1 alpha-2 */
   countryCode?: string | null | undefined;
+  /** Name shown to clients */
   displayName?: string | null | undefined;
+  /** ISO 639 codes */
   languages?: Array<string> | null | undefined;
   /** Email language, e.g. en or ar */
   locale?: string | null | undefined;
+  /** What you advise on */
   skills?: Array<string> | null | undefined;
+  /** Narrower areas of expertise */
   specialties?: Array<string> | null | undefined;
   /** IANA time zone, e.g. Africa/Cairo */
   timezone?: string | null | undefined;
 };
 
+/** What became of a webhook delivery */
 export type WebhookEventStatus =
+  /** Processing failed; can be retried */
   | 'FAILED'
+  /** Verified but changed nothing (see ignoredReason) */
   | 'IGNORED'
+  /** Processed */
   | 'PROCESSED'
+  /** Recorded, waiting to be processed */
   | 'RECEIVED';
 
+/** Who sent a webhook */
 export type WebhookProvider =
+  /** Cal.com */
   | 'CALCOM'
+  /** Stripe */
   | 'STRIPE';
 
 export type PricingQueryVariables = Exact<{ [key: string]: never; }>;

@@ -23,7 +23,8 @@ export class AdvisorResolver {
   async advisors(
     @Ctx() ctx: Context,
     @Args() { first, after }: ForwardPageArgs,
-    @Arg('filter', () => AdvisorFilter, { nullable: true }) filter?: AdvisorFilter,
+    @Arg('filter', () => AdvisorFilter, { description: 'Which advisors; all approved ones by default', nullable: true })
+    filter?: AdvisorFilter,
   ) {
     return mapConnection(await ctx.services.advisors.search(ctx, filter, first, after), toPublicAdvisor);
   }
@@ -32,7 +33,7 @@ export class AdvisorResolver {
     nullable: true,
     description: 'Public profile of an approved advisor; null when there is none with this id (or it is not approved)',
   })
-  async advisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  async advisor(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The advisor id' }) id: string) {
     const advisor = await ctx.services.advisors.publicProfile(ctx, id);
     return advisor && toPublicAdvisor(advisor);
   }
@@ -45,20 +46,20 @@ export class AdvisorResolver {
   }
 
   @Authorized()
-  @Mutation(() => AdvisorProfile)
-  async applyAsAdvisor(@Ctx() ctx: Context, @Arg('input') input: ApplyAsAdvisorInput) {
+  @Mutation(() => AdvisorProfile, { description: 'Apply to become an advisor (again, after a rejection)' })
+  async applyAsAdvisor(@Ctx() ctx: Context, @Arg('input', { description: 'Your application' }) input: ApplyAsAdvisorInput) {
     return toAdvisorProfile(await ctx.services.advisors.apply(ctx.requireActor(), input));
   }
 
   @Authorized()
-  @Mutation(() => AdvisorProfile)
-  async updateAdvisorProfile(@Ctx() ctx: Context, @Arg('input') input: UpdateAdvisorProfileInput) {
+  @Mutation(() => AdvisorProfile, { description: 'Change your advisor profile' })
+  async updateAdvisorProfile(@Ctx() ctx: Context, @Arg('input', { description: 'The changes' }) input: UpdateAdvisorProfileInput) {
     return toAdvisorProfile(await ctx.services.advisors.updateProfile(ctx.requireActor(), input));
   }
 
   @Authorized(Access.ADVISOR)
-  @Mutation(() => AdvisorProfile)
-  async setAcceptingBookings(@Ctx() ctx: Context, @Arg('accepting') accepting: boolean) {
+  @Mutation(() => AdvisorProfile, { description: 'Take new bookings, or stop taking them (advisors)' })
+  async setAcceptingBookings(@Ctx() ctx: Context, @Arg('accepting', { description: 'true to take new bookings' }) accepting: boolean) {
     return toAdvisorProfile(await ctx.services.advisors.setAcceptingBookings(ctx.requireActor(), accepting));
   }
 
@@ -70,41 +71,53 @@ export class AdvisorResolver {
 
   @Authorized(Access.ADMIN)
   @Query(() => AdvisorProfile, { nullable: true, description: 'Any advisor, in any status (admins); null when there is none with this id' })
-  async adminAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  async adminAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The advisor id' }) id: string) {
     const advisor = await nullIfNotFound(ctx.services.advisors.profileForAdmin(ctx.readScope(), id));
     return advisor && toAdvisorProfile(advisor);
   }
 
   @Authorized(Access.ADMIN)
   @Query(() => [AdvisorStatusChangeView], { description: 'Every approval decision about an advisor, oldest first' })
-  async advisorStatusHistory(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  async advisorStatusHistory(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The advisor id' }) id: string) {
     return (await ctx.services.advisors.statusHistory(ctx, id)).map(toStatusChangeView);
   }
 
   @Authorized(Access.ADMIN)
-  @Mutation(() => AdvisorProfile)
-  async approveAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note?: string) {
+  @Mutation(() => AdvisorProfile, { description: 'Approve a pending application (admins)' })
+  async approveAdvisor(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { description: 'The advisor id' }) id: string,
+    @Arg('note', () => String, { description: 'A note kept with the decision and sent to the advisor', nullable: true }) note?: string,
+  ) {
     return this.decide(ctx, id, 'approve', note);
   }
 
   @Authorized(Access.ADMIN)
-  @Mutation(() => AdvisorProfile)
-  async rejectAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note?: string) {
+  @Mutation(() => AdvisorProfile, { description: 'Turn down a pending application (admins)' })
+  async rejectAdvisor(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { description: 'The advisor id' }) id: string,
+    @Arg('note', () => String, { description: 'A note kept with the decision and sent to the applicant', nullable: true }) note?: string,
+  ) {
     return this.decide(ctx, id, 'reject', note);
   }
 
   @Authorized(Access.ADMIN)
-  @Mutation(() => AdvisorProfile)
-  async suspendAdvisor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note?: string) {
+  @Mutation(() => AdvisorProfile, { description: 'Hide an approved advisor from search and bookings (admins)' })
+  async suspendAdvisor(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { description: 'The advisor id' }) id: string,
+    @Arg('note', () => String, { description: 'Why, kept with the decision', nullable: true }) note?: string,
+  ) {
     return this.decide(ctx, id, 'suspend', note);
   }
 
   @Authorized(Access.ADMIN)
-  @Mutation(() => AdvisorProfile)
+  @Mutation(() => AdvisorProfile, { description: 'List a suspended advisor again (admins)' })
   async reactivateAdvisor(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
-    @Arg('note', () => String, { nullable: true }) note?: string,
+    @Arg('id', () => ID, { description: 'The advisor id' }) id: string,
+    @Arg('note', () => String, { description: 'A note kept with the decision', nullable: true }) note?: string,
   ) {
     return this.decide(ctx, id, 'reactivate', note);
   }

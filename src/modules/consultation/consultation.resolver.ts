@@ -48,7 +48,10 @@ async function viewsOf(ctx: Context, conn: ConnectionShape<Consultation>, party:
 export class ConsultationResolver {
   @Authorized(Access.CLIENT)
   @Mutation(() => BookConsultationPayload, { description: 'Book and pay for a consultation at the platform price' })
-  async bookConsultation(@Ctx() ctx: Context, @Arg('input') input: BookConsultationInput): Promise<BookConsultationPayload> {
+  async bookConsultation(
+    @Ctx() ctx: Context,
+    @Arg('input', { description: 'What to book' }) input: BookConsultationInput,
+  ): Promise<BookConsultationPayload> {
     const { consultation, clientSecret } = await ctx.services.consultations.booking.book(ctx.requireActor(), input);
     const charge = await ctx.loaders.chargeByConsultation.load(consultation.id);
     return { consultation: toClientView(consultation, charge), clientSecret };
@@ -58,8 +61,8 @@ export class ConsultationResolver {
   @Mutation(() => ConsultationView, { description: 'Cancel under the refund policy (client, advisor or admin)' })
   async cancelConsultation(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
-    @Arg('reason', () => String, { nullable: true }) reason?: string,
+    @Arg('id', () => ID, { description: 'The consultation id' }) id: string,
+    @Arg('reason', () => String, { description: 'Why, shown to the other party', nullable: true }) reason?: string,
   ): Promise<ConsultationView> {
     const c = await ctx.services.consultations.actions.cancel(ctx.requireActor(), id, reason ?? null);
     return this.viewFor(ctx, c);
@@ -67,13 +70,13 @@ export class ConsultationResolver {
 
   @Authorized(Access.ADMIN)
   @Mutation(() => AdminConsultation, { description: 'Mark a consultation whose start has passed as a no-show (no refund)' })
-  async markNoShow(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  async markNoShow(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The consultation id' }) id: string) {
     return toAdminView(await ctx.services.consultations.actions.markNoShow(ctx.requireActor(), id));
   }
 
   @Authorized(Access.ADMIN)
-  @Mutation(() => AdminConsultation)
-  async completeConsultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  @Mutation(() => AdminConsultation, { description: 'Mark a consultation whose start has passed as completed; the advisor earns (admins)' })
+  async completeConsultation(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The consultation id' }) id: string) {
     return toAdminView(await ctx.services.consultations.actions.complete(ctx.requireActor(), id));
   }
 
@@ -81,8 +84,8 @@ export class ConsultationResolver {
   @Mutation(() => AdminConsultation, { description: 'A discretionary full refund, at any time' })
   async refundConsultation(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
-    @Arg('reason', () => String, { nullable: true }) reason?: string,
+    @Arg('id', () => ID, { description: 'The consultation id' }) id: string,
+    @Arg('reason', () => String, { description: 'Why, kept with the refund', nullable: true }) reason?: string,
   ) {
     return toAdminView(await ctx.services.consultations.actions.adminRefund(ctx.requireActor(), id, reason ?? null));
   }
@@ -92,7 +95,10 @@ export class ConsultationResolver {
     nullable: true,
     description: 'One consultation, in your own view of it; null when it does not exist or is not yours',
   })
-  async consultation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<ConsultationView | null> {
+  async consultation(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { description: 'The consultation id' }) id: string,
+  ): Promise<ConsultationView | null> {
     const found = await nullIfNotFound(ctx.services.consultations.queries.get(ctx.readScope(), id));
     if (!found) return null;
     const { consultation, party } = found;
@@ -105,7 +111,8 @@ export class ConsultationResolver {
   async myConsultations(
     @Ctx() ctx: Context,
     @Args() page: PageArgs,
-    @Arg('filter', () => MyConsultationsFilter, { nullable: true }) filter?: MyConsultationsFilter,
+    @Arg('filter', () => MyConsultationsFilter, { description: 'As client or advisor, status, upcoming or past', nullable: true })
+    filter?: MyConsultationsFilter,
   ) {
     const as = filter?.as === ConsultationParty.ADVISOR ? 'advisor' : 'client';
     const when = filter?.when === TimeFilter.UPCOMING ? 'upcoming' : filter?.when === TimeFilter.PAST ? 'past' : undefined;
@@ -118,7 +125,8 @@ export class ConsultationResolver {
   async adminConsultations(
     @Ctx() ctx: Context,
     @Args() page: PageArgs,
-    @Arg('filter', () => AdminConsultationsFilter, { nullable: true }) filter?: AdminConsultationsFilter,
+    @Arg('filter', () => AdminConsultationsFilter, { description: 'Which consultations; all by default', nullable: true })
+    filter?: AdminConsultationsFilter,
   ) {
     const conn = await ctx.services.consultations.queries.adminList(ctx.readScope(), filter ?? {}, page);
     return viewsOf(ctx, conn, 'admin');
@@ -134,7 +142,7 @@ export class ConsultationResolver {
 /** The admin-only parts of a consultation, batched across a page. */
 @Resolver(() => AdminConsultation)
 export class AdminConsultationResolver {
-  @FieldResolver(() => ChargeView, { nullable: true })
+  @FieldResolver(() => ChargeView, { description: "The client's payment; null before one was started", nullable: true })
   async charge(@Root() c: AdminConsultation, @Ctx() ctx: Context): Promise<ChargeView | null> {
     ctx.requireAdmin();
     const charge = await ctx.loaders.chargeByConsultation.load(c.id);
@@ -142,7 +150,7 @@ export class AdminConsultationResolver {
     return toChargeView(charge, await ctx.loaders.refundsByCharge.load(charge.id));
   }
 
-  @FieldResolver(() => [StatusChangeView])
+  @FieldResolver(() => [StatusChangeView], { description: 'Every status change, oldest first' })
   async statusHistory(@Root() c: AdminConsultation, @Ctx() ctx: Context): Promise<StatusChangeView[]> {
     ctx.requireAdmin();
     return (await ctx.loaders.historyByConsultation.load(c.id)).map(toStatusChangeView);
@@ -191,7 +199,8 @@ export class ConsultationSubscriptionResolver {
   async consultationStatusChanged(
     @Root() event: StatusChangedPayload,
     @Ctx() ctx: Context,
-    @Arg('consultationId', () => ID, { nullable: true }) _consultationId?: string,
+    @Arg('consultationId', () => ID, { description: 'Only this consultation; all of yours by default', nullable: true })
+    _consultationId?: string,
   ): Promise<ConsultationStatusEvent> {
     const viewer = ctx.requireViewer();
     const { consultation: c, charge } = await loadOnce(ctx, event);

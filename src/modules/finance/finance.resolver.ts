@@ -19,7 +19,7 @@ import {
 export class FinanceResolver {
   @Authorized()
   @Query(() => AdvisorEarningsView, { description: 'Your earnings in a month (YYYY-MM, UTC) and its payout (advisors)' })
-  async advisorEarnings(@Ctx() ctx: Context, @Arg('month') month: string): Promise<AdvisorEarningsView> {
+  async advisorEarnings(@Ctx() ctx: Context, @Arg('month', { description: 'YYYY-MM (UTC)' }) month: string): Promise<AdvisorEarningsView> {
     const { summary, entries } = await ctx.services.earnings.forMonth(ctx, month);
     return toAdvisorEarningsView(summary, entries);
   }
@@ -38,13 +38,17 @@ export class FinanceResolver {
 
   @Authorized(Access.ADMIN)
   @Query(() => FinanceReportView, { description: 'A month (YYYY-MM, UTC) of bookings, refunds, chargebacks, revenue and payouts (admins)' })
-  async financeReport(@Ctx() ctx: Context, @Arg('month') month: string): Promise<FinanceReportView> {
+  async financeReport(@Ctx() ctx: Context, @Arg('month', { description: 'YYYY-MM (UTC)' }) month: string): Promise<FinanceReportView> {
     return toFinanceReportView(await ctx.services.finance.report(ctx, month));
   }
 
   @Authorized(Access.ADMIN)
   @Query(() => PlatformMetricsView, { description: 'The KPIs over [from, to) (admins)' })
-  async platformMetrics(@Ctx() ctx: Context, @Arg('from') from: Date, @Arg('to') to: Date): Promise<PlatformMetricsView> {
+  async platformMetrics(
+    @Ctx() ctx: Context,
+    @Arg('from', { description: 'Start of the range (included)' }) from: Date,
+    @Arg('to', { description: 'End of the range (excluded)' }) to: Date,
+  ): Promise<PlatformMetricsView> {
     return toPlatformMetricsView(await ctx.services.finance.metrics(ctx, from, to));
   }
 }

@@ -5,19 +5,28 @@ import type { Context } from '../../context';
 import { Connection } from '../../graphql/connection';
 import { EmailStatus, type OutboxEmail } from './email.entity';
 
-registerEnumType(EmailStatus, { name: 'EmailStatus', description: 'Where an outgoing email stands' });
+registerEnumType(EmailStatus, {
+  name: 'EmailStatus',
+  description: 'Where an outgoing email stands',
+  valuesConfig: {
+    FAILED: { description: 'Could not be delivered; can be resent' },
+    PENDING: { description: 'Queued for delivery' },
+    SENT: { description: 'Handed to the mail server' },
+    SKIPPED: { description: 'Not sent: the recipient turned this kind of email off' },
+  },
+});
 
 @ObjectType('Email', { description: 'An outgoing email and what became of it (admins)' })
 export class EmailView {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'The email id' }) id!: string;
   @Field({ description: 'The recipient address' }) to!: string;
-  @Field() template!: string;
-  @Field() subject!: string;
-  @Field(() => EmailStatus) status!: EmailStatus;
-  @Field(() => Int) attempts!: number;
+  @Field({ description: 'Which email, e.g. booking-confirmed' }) template!: string;
+  @Field({ description: 'The subject line' }) subject!: string;
+  @Field(() => EmailStatus, { description: 'Where it stands' }) status!: EmailStatus;
+  @Field(() => Int, { description: 'Delivery attempts so far' }) attempts!: number;
   @Field(() => String, { nullable: true, description: 'The last delivery error, or why it was skipped' }) lastError!: string | null;
-  @Field() createdAt!: Date;
-  @Field(() => Date, { nullable: true }) sentAt!: Date | null;
+  @Field({ description: 'When it was queued' }) createdAt!: Date;
+  @Field(() => Date, { description: 'When the mail server took it', nullable: true }) sentAt!: Date | null;
 }
 
 const toView = (e: OutboxEmail): EmailView => ({
@@ -40,10 +49,14 @@ export class EmailPreferencesView {
   @Field({ description: 'Requests to rate a consultation after it ends' }) ratingPrompts!: boolean;
 }
 
-@InputType()
+@InputType({ description: 'Optional emails to turn on or off; fields left out stay as they are' })
 export class EmailPreferencesInput {
-  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() reminders?: boolean | null;
-  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() ratingPrompts?: boolean | null;
+  @Field(() => Boolean, { description: 'Remind me before a consultation', nullable: true }) @IsOptional() @IsBoolean() reminders?:
+    boolean | null;
+  @Field(() => Boolean, { description: 'Ask me to review a consultation after it', nullable: true })
+  @IsOptional()
+  @IsBoolean()
+  ratingPrompts?: boolean | null;
 }
 
 @Resolver()
@@ -52,9 +65,9 @@ export class EmailResolver {
   @Query(() => EmailConnection, { description: 'Outgoing emails, newest first; FAILED ones can be resent' })
   async emails(
     @Ctx() ctx: Context,
-    @Arg('status', () => EmailStatus, { nullable: true }) status?: EmailStatus,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('status', () => EmailStatus, { description: 'Only this status', nullable: true }) status?: EmailStatus,
+    @Arg('first', () => Int, { description: 'How many items, from 1 to 100', nullable: true }) first?: number,
+    @Arg('after', () => String, { description: 'The items after this cursor (an `endCursor`)', nullable: true }) after?: string,
   ) {
     const conn = await ctx.services.notifications.list(ctx, status, first, after);
     return { pageInfo: conn.pageInfo, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: toView(e.node) })) };
@@ -62,7 +75,7 @@ export class EmailResolver {
 
   @Authorized(Access.ADMIN)
   @Mutation(() => EmailView, { description: 'Send a FAILED email again (it becomes PENDING and is delivered by the queue)' })
-  async resendEmail(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  async resendEmail(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The email id' }) id: string) {
     return toView(await ctx.services.notifications.resend(ctx, id));
   }
 
@@ -74,7 +87,10 @@ export class EmailResolver {
 
   @Authorized()
   @Mutation(() => EmailPreferencesView, { description: 'Turn optional emails on or off; fields left out stay as they are' })
-  async setEmailPreferences(@Ctx() ctx: Context, @Arg('input', () => EmailPreferencesInput) input: EmailPreferencesInput) {
+  async setEmailPreferences(
+    @Ctx() ctx: Context,
+    @Arg('input', () => EmailPreferencesInput, { description: 'The emails to turn on or off' }) input: EmailPreferencesInput,
+  ) {
     return ctx.services.notifications.setPreferences(ctx.em, ctx.requireViewer().id, input);
   }
 }

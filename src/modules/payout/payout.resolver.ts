@@ -12,14 +12,17 @@ export class PayoutResolver {
   @Mutation(() => GeneratePayoutsResult, {
     description: 'One payout per advisor with a positive unpaid balance up to the end of a finished month (YYYY-MM); safe to run again',
   })
-  async generatePayouts(@Ctx() ctx: Context, @Arg('month') month: string): Promise<GeneratePayoutsResult> {
+  async generatePayouts(
+    @Ctx() ctx: Context,
+    @Arg('month', { description: 'YYYY-MM, a finished month (UTC)' }) month: string,
+  ): Promise<GeneratePayoutsResult> {
     const r = await ctx.services.payouts.generate(ctx, month);
     return { month: r.month.key, createdCount: r.createdIds.length, payouts: r.payouts.map(toPayoutView) };
   }
 
   @Authorized(Access.ADMIN)
   @Mutation(() => PayoutView, { description: 'Send one payout through Stripe Connect; a retry or a double click never pays twice' })
-  async processPayout(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<PayoutView> {
+  async processPayout(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The payout id' }) id: string): Promise<PayoutView> {
     return toPayoutView(await ctx.services.payouts.process(ctx, id));
   }
 
@@ -27,7 +30,7 @@ export class PayoutResolver {
   @Mutation(() => [PayoutView], {
     description: "Send every pending, failed or held payout of a month (YYYY-MM); returns the month's payouts",
   })
-  async processPayouts(@Ctx() ctx: Context, @Arg('month') month: string): Promise<PayoutView[]> {
+  async processPayouts(@Ctx() ctx: Context, @Arg('month', { description: 'YYYY-MM (UTC)' }) month: string): Promise<PayoutView[]> {
     return (await ctx.services.payouts.processMonth(ctx, month)).map(toPayoutView);
   }
 
@@ -36,15 +39,15 @@ export class PayoutResolver {
   async adminPayouts(
     @Ctx() ctx: Context,
     @Args() page: PageArgs,
-    @Arg('month', () => String, { nullable: true }) month?: string,
-    @Arg('status', () => PayoutStatus, { nullable: true }) status?: PayoutStatus,
+    @Arg('month', () => String, { description: 'Only this month, YYYY-MM', nullable: true }) month?: string,
+    @Arg('status', () => PayoutStatus, { description: 'Only this status', nullable: true }) status?: PayoutStatus,
   ) {
     return mapConnection(await ctx.services.payouts.list(ctx, { month, status }, page), toPayoutView);
   }
 
   @Authorized(Access.ADMIN)
   @Query(() => PayoutView, { nullable: true, description: 'One payout (admins); null when there is none with this id' })
-  async adminPayout(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<PayoutView | null> {
+  async adminPayout(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The payout id' }) id: string): Promise<PayoutView | null> {
     const payout = await nullIfNotFound(ctx.services.payouts.get(ctx, id));
     return payout && toPayoutView(payout);
   }

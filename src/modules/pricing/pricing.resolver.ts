@@ -3,12 +3,12 @@ import type { Context } from '../../context';
 
 @ObjectType('PricingOption', { description: 'A platform-fixed consultation SKU' })
 export class PricingOption {
-  @Field() sku!: string;
-  @Field(() => Int) durationMinutes!: number;
+  @Field({ description: 'e.g. consult_30' }) sku!: string;
+  @Field(() => Int, { description: '15, 30 or 60' }) durationMinutes!: number;
   @Field(() => Int, { description: 'What the client pays, in cents' }) priceCents!: number;
   @Field(() => Int, { description: 'What the platform keeps, in cents' }) platformFeeCents!: number;
   @Field(() => Int, { description: 'What the advisor earns, in cents' }) advisorEarningsCents!: number;
-  @Field() currency!: string;
+  @Field({ description: 'ISO 4217 code in lower case' }) currency!: string;
 }
 
 @Resolver()

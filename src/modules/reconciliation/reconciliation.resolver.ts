@@ -15,8 +15,8 @@ export class ReconciliationResolver {
   @Query(() => LedgerCheckConnection, { description: 'Ledger checks, the daily ones and those admins asked for, newest first' })
   async ledgerChecks(
     @Ctx() ctx: Context,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('first', () => Int, { description: 'How many items, from 1 to 100', nullable: true }) first?: number,
+    @Arg('after', () => String, { description: 'The items after this cursor (an `endCursor`)', nullable: true }) after?: string,
   ) {
     const c = await ctx.services.reconciliation.list(ctx, first, after);
     return { pageInfo: c.pageInfo, edges: c.edges.map((e) => ({ cursor: e.cursor, node: toLedgerCheckView(e.node) })) };
@@ -24,7 +24,7 @@ export class ReconciliationResolver {
 
   @Authorized(Access.ADMIN)
   @Query(() => LedgerCheckView, { description: 'One ledger check with its findings' })
-  async ledgerCheck(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<LedgerCheckView> {
+  async ledgerCheck(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The check id' }) id: string): Promise<LedgerCheckView> {
     return toLedgerCheckView(await ctx.services.reconciliation.get(ctx, id));
   }
 
@@ -35,8 +35,8 @@ export class ReconciliationResolver {
   })
   async runLedgerCheck(
     @Ctx() ctx: Context,
-    @Arg('from', () => String, { nullable: true }) from?: string,
-    @Arg('to', () => String, { nullable: true }) to?: string,
+    @Arg('from', () => String, { description: 'First day, YYYY-MM-DD (UTC); 30 days ago by default', nullable: true }) from?: string,
+    @Arg('to', () => String, { description: 'Last day, YYYY-MM-DD (UTC); today by default', nullable: true }) to?: string,
   ): Promise<LedgerCheckView> {
     return toLedgerCheckView(await ctx.services.reconciliation.queue(ctx, { from, to }));
   }
@@ -46,8 +46,8 @@ export class ReconciliationResolver {
   async findings(
     @Root() check: LedgerCheckView,
     @Ctx() ctx: Context,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('first', () => Int, { description: 'How many items, from 1 to 100', nullable: true }) first?: number,
+    @Arg('after', () => String, { description: 'The items after this cursor (an `endCursor`)', nullable: true }) after?: string,
   ) {
     const c = await ctx.services.reconciliation.findings(ctx, check.id, first, after);
     return { pageInfo: c.pageInfo, edges: c.edges.map((e) => ({ cursor: e.cursor, node: toLedgerFindingView(e.node) })) };

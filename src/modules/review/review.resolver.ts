@@ -11,8 +11,8 @@ export class ReviewResolver {
   @Mutation(() => ReviewView, { description: 'Review a completed consultation you booked, once' })
   async reviewConsultation(
     @Ctx() ctx: Context,
-    @Arg('consultationId', () => ID) consultationId: string,
-    @Arg('input') input: ReviewInput,
+    @Arg('consultationId', () => ID, { description: 'The completed consultation you booked' }) consultationId: string,
+    @Arg('input', { description: 'Your ratings and text' }) input: ReviewInput,
   ): Promise<ReviewView> {
     return toReviewView(await ctx.services.reviews.review(ctx.requireActor(), consultationId, input));
   }

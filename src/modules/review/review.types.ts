@@ -6,14 +6,14 @@ import { MAX_REVIEW_TEXT } from './review.service';
 
 @ObjectType('Review', { description: 'A client review of a completed consultation; the reviewer by first name only' })
 export class ReviewView {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'The review id' }) id!: string;
   @Field(() => Int, { description: 'Overall, 1 to 5' }) rating!: number;
-  @Field(() => Int, { nullable: true }) expertiseRating!: number | null;
-  @Field(() => Int, { nullable: true }) communicationRating!: number | null;
-  @Field(() => Int, { nullable: true }) helpfulnessRating!: number | null;
-  @Field(() => String, { nullable: true }) text!: string | null;
-  @Field(() => String, { nullable: true }) reviewerFirstName!: string | null;
-  @Field() createdAt!: Date;
+  @Field(() => Int, { description: 'Expertise, 1 to 5', nullable: true }) expertiseRating!: number | null;
+  @Field(() => Int, { description: 'Communication, 1 to 5', nullable: true }) communicationRating!: number | null;
+  @Field(() => Int, { description: 'Helpfulness, 1 to 5', nullable: true }) helpfulnessRating!: number | null;
+  @Field(() => String, { description: 'What the client wrote', nullable: true }) text!: string | null;
+  @Field(() => String, { description: "The reviewer's first name", nullable: true }) reviewerFirstName!: string | null;
+  @Field({ description: 'When it was written' }) createdAt!: Date;
 }
 
 export const toReviewView = (r: ReviewRow): ReviewView => ({
@@ -29,11 +29,17 @@ export const toReviewView = (r: ReviewRow): ReviewView => ({
 
 export const ReviewConnection = Connection(ReviewView, 'Review');
 
-@InputType()
+@InputType({ description: 'Ratings from 1 to 5 and an optional text' })
 export class ReviewInput {
   @Field(() => Int, { description: 'Overall, 1 to 5' }) @IsInt() @Min(1) @Max(5) rating!: number;
-  @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(5) expertiseRating?: number | null;
-  @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(5) communicationRating?: number | null;
-  @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(5) helpfulnessRating?: number | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(MAX_REVIEW_TEXT) text?: string | null;
+  @Field(() => Int, { description: 'Expertise, 1 to 5', nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(5) expertiseRating?:
+    number | null;
+  @Field(() => Int, { description: 'Communication, 1 to 5', nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(5) communicationRating?:
+    number | null;
+  @Field(() => Int, { description: 'Helpfulness, 1 to 5', nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(5) helpfulnessRating?:
+    number | null;
+  @Field(() => String, { description: 'What you want to say, up to 2000 characters', nullable: true })
+  @IsOptional()
+  @MaxLength(MAX_REVIEW_TEXT)
+  text?: string | null;
 }

@@ -4,21 +4,34 @@ import type { Context } from '../../context';
 import { Connection, ForwardPageArgs, mapConnection } from '../../graphql/connection';
 import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
 
-registerEnumType(WebhookEventStatus, { name: 'WebhookEventStatus' });
-registerEnumType(WebhookProvider, { name: 'WebhookProvider' });
+registerEnumType(WebhookEventStatus, {
+  name: 'WebhookEventStatus',
+  description: 'What became of a webhook delivery',
+  valuesConfig: {
+    FAILED: { description: 'Processing failed; can be retried' },
+    IGNORED: { description: 'Verified but changed nothing (see ignoredReason)' },
+    PROCESSED: { description: 'Processed' },
+    RECEIVED: { description: 'Recorded, waiting to be processed' },
+  },
+});
+registerEnumType(WebhookProvider, {
+  name: 'WebhookProvider',
+  description: 'Who sent a webhook',
+  valuesConfig: { CALCOM: { description: 'Cal.com' }, STRIPE: { description: 'Stripe' } },
+});
 
 @ObjectType('WebhookEvent', { description: 'A verified webhook delivery and what became of it (admins)' })
 export class WebhookEventView {
-  @Field(() => ID) id!: string;
-  @Field(() => WebhookProvider) provider!: WebhookProvider;
-  @Field() eventId!: string;
-  @Field() eventType!: string;
-  @Field(() => WebhookEventStatus) status!: WebhookEventStatus;
-  @Field(() => Int) attempts!: number;
-  @Field(() => String, { nullable: true }) lastError!: string | null;
+  @Field(() => ID, { description: 'The delivery id' }) id!: string;
+  @Field(() => WebhookProvider, { description: 'Who sent it' }) provider!: WebhookProvider;
+  @Field({ description: "The sender's event id (unique per provider)" }) eventId!: string;
+  @Field({ description: "The sender's event type, e.g. payment_intent.succeeded" }) eventType!: string;
+  @Field(() => WebhookEventStatus, { description: 'What became of it' }) status!: WebhookEventStatus;
+  @Field(() => Int, { description: 'Processing attempts so far' }) attempts!: number;
+  @Field(() => String, { description: 'The last processing error', nullable: true }) lastError!: string | null;
   @Field(() => String, { nullable: true, description: 'Why an IGNORED event changed nothing' }) ignoredReason!: string | null;
-  @Field() receivedAt!: Date;
-  @Field(() => Date, { nullable: true }) processedAt!: Date | null;
+  @Field({ description: 'When it arrived' }) receivedAt!: Date;
+  @Field(() => Date, { description: 'When it was processed', nullable: true }) processedAt!: Date | null;
 }
 
 const toView = (e: WebhookEvent): WebhookEventView => ({
@@ -43,14 +56,14 @@ export class WebhookResolver {
   async webhookEvents(
     @Ctx() ctx: Context,
     @Args() { first, after }: ForwardPageArgs,
-    @Arg('status', () => WebhookEventStatus, { nullable: true }) status?: WebhookEventStatus,
+    @Arg('status', () => WebhookEventStatus, { description: 'Only this status', nullable: true }) status?: WebhookEventStatus,
   ) {
     return mapConnection(await ctx.services.webhooks.list(ctx, status, first, after), toView);
   }
 
   @Authorized(Access.ADMIN)
   @Mutation(() => WebhookEventView, { description: 'Process a FAILED webhook event again' })
-  async retryWebhookEvent(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  async retryWebhookEvent(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The webhook delivery id' }) id: string) {
     return toView(await ctx.services.webhooks.retry(ctx, id));
   }
 }
