@@ -4,6 +4,7 @@ import type { PubSub } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
 import { AdvisorResolver } from './modules/advisor/advisor.resolver';
+import { AvailabilityResolver } from './modules/availability/availability.resolver';
 import {
   AdminConsultationResolver,
   ConsultationResolver,
@@ -30,6 +31,7 @@ export const resolvers = [
   PayoutResolver,
   EmailResolver,
   ReconciliationResolver,
+  AvailabilityResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

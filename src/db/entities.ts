@@ -1,4 +1,5 @@
 import { Advisor, AdvisorStatusChange } from '../modules/advisor/advisor.entity';
+import { AdvisorWeeklyHours } from '../modules/availability/weekly-hours.entity';
 import { ConsultationCharge, Refund } from '../modules/consultation/charge.entity';
 import { Consultation, ConsultationStatusChange } from '../modules/consultation/consultation.entity';
 import { LedgerEntry } from '../modules/ledger/ledger.entity';
@@ -29,4 +30,5 @@ export const entities = [
   JobWorkerHeartbeat,
   LedgerCheckRun,
   LedgerCheckFinding,
+  AdvisorWeeklyHours,
 ];

@@ -1,0 +1,36 @@
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Access } from '../../auth/auth-checker';
+import type { Context } from '../../context';
+import { AdvisorAvailability, SetWeeklyAvailabilityInput, WeeklyAvailability } from './availability.types';
+
+@Resolver()
+export class AvailabilityResolver {
+  @Query(() => AdvisorAvailability, {
+    description:
+      'Free start times of an approved advisor in [from, to): Cal.com’s slots, or their weekly hours, minus live bookings and holds, within the minimum notice and the horizon',
+  })
+  async advisorAvailability(
+    @Ctx() ctx: Context,
+    @Arg('advisorId', () => ID) advisorId: string,
+    @Arg('from') from: Date,
+    @Arg('to') to: Date,
+    @Arg('durationMinutes', () => Int) durationMinutes: number,
+  ): Promise<AdvisorAvailability> {
+    const a = await ctx.services.availability.slots(advisorId, from, to, durationMinutes);
+    return { advisorId, durationMinutes, source: a.source, timeZone: a.timeZone, slots: a.starts };
+  }
+
+  @Authorized(Access.ADVISOR)
+  @Query(() => WeeklyAvailability, { description: 'Your weekly hours (advisors)' })
+  async myWeeklyAvailability(@Ctx() ctx: Context): Promise<WeeklyAvailability> {
+    return ctx.services.availability.myWeekly(ctx.readScope());
+  }
+
+  @Authorized(Access.ADVISOR)
+  @Mutation(() => WeeklyAvailability, {
+    description: 'Replace your weekly hours (advisors), in local time of an IANA time zone; clients can then book only within them',
+  })
+  async setWeeklyAvailability(@Ctx() ctx: Context, @Arg('input') input: SetWeeklyAvailabilityInput): Promise<WeeklyAvailability> {
+    return ctx.services.availability.setWeekly(ctx.requireActor(), input);
+  }
+}
