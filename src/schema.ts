@@ -5,6 +5,7 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
 import { AdvisorResolver } from './modules/advisor/advisor.resolver';
 import { AvailabilityResolver } from './modules/availability/availability.resolver';
+import { ChatResolver, ConsultationUnreadResolver } from './modules/chat/chat.resolver';
 import {
   AdminConsultationResolver,
   ConsultationResolver,
@@ -32,6 +33,8 @@ export const resolvers = [
   EmailResolver,
   ReconciliationResolver,
   AvailabilityResolver,
+  ChatResolver,
+  ConsultationUnreadResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { AdvisorService } from './modules/advisor/advisor.service';
 import { AvailabilityService } from './modules/availability/availability.service';
+import { ChatService } from './modules/chat/chat.service';
 import { CalcomSlots } from './modules/availability/calcom-slots';
 import type { EventBus } from './modules/consultation/consultation.events';
 import { createConsultationModule, type ConsultationModule } from './modules/consultation/consultation.module';
@@ -38,6 +39,7 @@ export interface Services {
   advisors: AdvisorService;
   consultations: ConsultationModule;
   availability: AvailabilityService;
+  chat: ChatService;
   webhooks: WebhookService;
   calcom: CalcomClient;
   reviews: ReviewService;
@@ -93,6 +95,13 @@ export function createServices(deps: {
     advisors,
     consultations,
     availability,
+    chat: new ChatService({
+      config,
+      queries: consultations.queries,
+      notifications,
+      publisher: deps.events,
+      em: () => orm.em.fork(),
+    }),
     webhooks,
     calcom: new CalcomClient(config.calcom.apiBase, config.calcom.apiKey),
     reviews: new ReviewService({ advisors, em: () => orm.em.fork() }),

@@ -50,6 +50,8 @@ export abstract class ConsultationView {
   @Field(() => ActorKind, { nullable: true }) cancelledBy!: ActorKind | null;
   @Field(() => String, { nullable: true }) cancellationReason!: string | null;
   @Field() createdAt!: Date;
+  /** Resolved by the chat module (ConsultationUnreadResolver), per viewer. */
+  @Field(() => Int, { description: 'Chat messages from the other parties you have not read yet' }) unreadMessages?: number;
   /** Which GraphQL type this view is; not a field. */
   viewType!: 'ClientConsultation' | 'AdvisorConsultation' | 'AdminConsultation';
 }
