@@ -26,6 +26,8 @@ export interface Config {
     currency: 'USD';
   };
   booking: { minNoticeMinutes: number; horizonDays: number; paymentExpiryMinutes: number };
+  /** Consultation chat: message size, messages per user per consultation per minute, unread-email delay. */
+  chat: { maxChars: number; perMinute: number; unreadEmailMinutes: number };
   stripe: {
     /** Unset: the built-in Stripe simulator is started (never in production). */
     secretKey: string | undefined;
@@ -318,6 +320,11 @@ export function loadConfig(env: Env = processEnv()): Config {
       minNoticeMinutes: int(env, 'BOOKING_MIN_NOTICE_MINUTES', 120, 0, 60 * 24 * 30),
       horizonDays: int(env, 'BOOKING_HORIZON_DAYS', 90, 1, 730),
       paymentExpiryMinutes: positive(env, 'PAYMENT_EXPIRY_MINUTES', 15, 24 * 60, 'minutes'),
+    },
+    chat: {
+      maxChars: int(env, 'CHAT_MESSAGE_MAX_CHARS', 2000, 1, 20_000),
+      perMinute: int(env, 'CHAT_MESSAGES_PER_MINUTE', 20, 1, 1000),
+      unreadEmailMinutes: positive(env, 'CHAT_UNREAD_EMAIL_MINUTES', 60, 7 * 24 * 60, 'minutes'),
     },
     stripe: {
       secretKey,

@@ -75,6 +75,10 @@ export function taskList(services: Services): TaskList {
       const { consultationId, role } = payload as { consultationId: string; role: 'client' | 'advisor' };
       await services.notifications.remind(services.orm.em.fork(), consultationId, role);
     },
+    chat_unread_email: async (payload) => {
+      const { consultationId, userId } = payload as { consultationId: string; userId: string };
+      await services.chat.notifyUnread(consultationId, userId);
+    },
     check_ledger: async (payload, helpers) => {
       await services.reconciliation.runJob(payload as LedgerCheckPayload, {
         attempt: helpers.job.attempts,

@@ -7,6 +7,7 @@ import { AdvisorPayout } from './modules/payout/payout.entity';
 import { loadReviewPages } from './modules/review/review.repository';
 import type { ReviewPageKey, ReviewRow } from './modules/review/review.service';
 import type { ConnectionShape } from './graphql/connection';
+import { unreadCounts } from './modules/chat/chat.service';
 
 /**
  * Per-request batch loaders for fields that would otherwise cost one query per row of a list, and
@@ -22,6 +23,8 @@ export interface Loaders {
   historyByConsultation: DataLoader<string, ConsultationStatusChange[]>;
   /** A page of each advisor's reviews; one statement for a whole page of advisors. */
   reviewsByAdvisor: DataLoader<ReviewPageKey, ConnectionShape<ReviewRow>, string>;
+  /** A person's unread chat messages per consultation; one statement for a page of consultations. */
+  unreadMessages: DataLoader<{ consultationId: string; userId: string }, number, string>;
 }
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
@@ -76,5 +79,17 @@ export function createLoaders(em: EntityManager): Loaders {
     reviewsByAdvisor: new DataLoader((keys) => loadReviewPages(em, keys), {
       cacheKeyFn: (k) => `${k.advisorId}|${k.shape}`,
     }),
+    unreadMessages: new DataLoader(
+      async (keys) => {
+        const byUser = groupBy([...keys], (k) => k.userId);
+        const counts = new Map<string, number>();
+        for (const [userId, ks] of byUser) {
+          for (const [id, n] of await unreadCounts(em, userId, [...new Set(ks.map((k) => k.consultationId))]))
+            counts.set(`${id}|${userId}`, n);
+        }
+        return keys.map((k) => counts.get(`${k.consultationId}|${k.userId}`) ?? 0);
+      },
+      { cacheKeyFn: (k) => `${k.consultationId}|${k.userId}` },
+    ),
   };
 }

@@ -4,6 +4,8 @@ import type { PubSub } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
 import { AdvisorResolver } from './modules/advisor/advisor.resolver';
+import { AvailabilityResolver } from './modules/availability/availability.resolver';
+import { ChatResolver, ConsultationUnreadResolver } from './modules/chat/chat.resolver';
 import {
   AdminConsultationResolver,
   ConsultationResolver,
@@ -30,6 +32,9 @@ export const resolvers = [
   PayoutResolver,
   EmailResolver,
   ReconciliationResolver,
+  AvailabilityResolver,
+  ChatResolver,
+  ConsultationUnreadResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

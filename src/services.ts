@@ -2,6 +2,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { AdvisorService } from './modules/advisor/advisor.service';
+import { AvailabilityService } from './modules/availability/availability.service';
+import { ChatService } from './modules/chat/chat.service';
+import { CalcomSlots } from './modules/availability/calcom-slots';
 import type { EventBus } from './modules/consultation/consultation.events';
 import { createConsultationModule, type ConsultationModule } from './modules/consultation/consultation.module';
 import { EarningsService } from './modules/finance/earnings.service';
@@ -35,6 +38,8 @@ export interface Services {
   ledger: LedgerService;
   advisors: AdvisorService;
   consultations: ConsultationModule;
+  availability: AvailabilityService;
+  chat: ChatService;
   webhooks: WebhookService;
   calcom: CalcomClient;
   reviews: ReviewService;
@@ -59,6 +64,8 @@ export function createServices(deps: {
   const notifications = new NotificationService({ transport: deps.emailTransport, config, log: log.child({ component: 'email' }) });
   const priceList = new PriceList(config.pricing);
   const ledger = new LedgerService();
+  const calcomSlots = new CalcomSlots(config.calcom.apiBase, config.calcom.apiKey);
+  const availability = new AvailabilityService({ config, calcom: calcomSlots, em: () => orm.em.fork() });
   const consultations = createConsultationModule({
     config,
     log,
@@ -67,6 +74,7 @@ export function createServices(deps: {
     ledger,
     notifications,
     publisher: deps.events,
+    startTimes: availability,
     em: () => orm.em.fork(),
   });
   const advisors = new AdvisorService({ notifications, em: () => orm.em.fork() });
@@ -86,6 +94,14 @@ export function createServices(deps: {
     ledger,
     advisors,
     consultations,
+    availability,
+    chat: new ChatService({
+      config,
+      queries: consultations.queries,
+      notifications,
+      publisher: deps.events,
+      em: () => orm.em.fork(),
+    }),
     webhooks,
     calcom: new CalcomClient(config.calcom.apiBase, config.calcom.apiKey),
     reviews: new ReviewService({ advisors, em: () => orm.em.fork() }),

@@ -2,7 +2,15 @@
  * Expected domain failures. Services throw these; src/graphql/errors.ts maps them to GraphQL
  * errors with the same stable `extensions.code`, and webhook routes map them to HTTP statuses.
  */
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'PAYMENT_FAILED';
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYMENT_FAILED'
+  /** Too many of something in a window; `retryAfter` says in how many seconds to try again. */
+  | 'RATE_LIMITED';
 
 export class DomainError extends Error {
   constructor(

@@ -1,4 +1,6 @@
 import { Advisor, AdvisorStatusChange } from '../modules/advisor/advisor.entity';
+import { AdvisorWeeklyHours } from '../modules/availability/weekly-hours.entity';
+import { ConsultationMessage, ConsultationMessageRead } from '../modules/chat/chat.entity';
 import { ConsultationCharge, Refund } from '../modules/consultation/charge.entity';
 import { Consultation, ConsultationStatusChange } from '../modules/consultation/consultation.entity';
 import { LedgerEntry } from '../modules/ledger/ledger.entity';
@@ -29,4 +31,7 @@ export const entities = [
   JobWorkerHeartbeat,
   LedgerCheckRun,
   LedgerCheckFinding,
+  AdvisorWeeklyHours,
+  ConsultationMessage,
+  ConsultationMessageRead,
 ];

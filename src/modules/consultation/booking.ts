@@ -17,6 +17,7 @@ import { Advisor, ApprovalStatus } from '../advisor/advisor.entity';
 import { isDuration, type PriceList } from '../pricing/pricing';
 import { ChargeStatus, ConsultationCharge, RefundSource } from './charge.entity';
 import { ActorKind, Consultation, ConsultationStatus as S } from './consultation.entity';
+import type { StartTimePolicy } from './consultation.module';
 import { consultationRepository } from './consultation.repository';
 import { SYSTEM_ACTING, STRIPE_ACTING, type Acting, type ConsultationLifecycle } from './lifecycle';
 import type { ConsultationRefunds } from './refunds';
@@ -92,6 +93,7 @@ export class ConsultationBooking {
       payments: PaymentGateway;
       lifecycle: ConsultationLifecycle;
       refunds: ConsultationRefunds;
+      startTimes?: StartTimePolicy;
       em: () => EntityManager;
     },
   ) {}
@@ -118,6 +120,8 @@ export class ConsultationBooking {
     if (input.paymentMethodId !== undefined && input.paymentMethodId !== null && !/^pm_\w{1,200}$/.test(input.paymentMethodId)) {
       throw badInput('paymentMethodId', 'must be a Stripe payment method id (pm_...)');
     }
+
+    await this.deps.startTimes?.assertBookable({ ...input, startTime: new Date(start) });
 
     const sku = priceList.forDuration(input.durationMinutes);
     const consultation = await this.deps.em().transactional(async (em) => {

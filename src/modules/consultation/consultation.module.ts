@@ -14,6 +14,19 @@ import { PaymentReconciliation } from './payment-reconciliation';
 import { ConsultationQueries } from './queries';
 import { ConsultationRefunds } from './refunds';
 
+/** A start a client asks to book. */
+export interface StartTimeRequest {
+  advisorId: string;
+  startTime: Date;
+  durationMinutes: number;
+  calBookingId?: string | null;
+}
+
+/** Whether an advisor offers a start (the availability module decides); without one, any start within the notice and horizon is. */
+export interface StartTimePolicy {
+  assertBookable(req: StartTimeRequest): Promise<void>;
+}
+
 /**
  * The consultation module, split along its callers: booking and payment (GraphQL and jobs),
  * actions (GraphQL and Cal.com), refunds (jobs), payment reconciliation (the Stripe handler),
@@ -37,6 +50,7 @@ export function createConsultationModule(deps: {
   ledger: LedgerService;
   notifications: NotificationService;
   publisher: TransactionalPublisher;
+  startTimes?: StartTimePolicy;
   em: () => EntityManager;
 }): ConsultationModule {
   const { ledger, notifications, em } = deps;

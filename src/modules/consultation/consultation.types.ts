@@ -98,6 +98,8 @@ export abstract class ConsultationView {
   @Field(() => ActorKind, { description: 'Who cancelled it', nullable: true }) cancelledBy!: ActorKind | null;
   @Field(() => String, { description: 'Why it was cancelled, as given', nullable: true }) cancellationReason!: string | null;
   @Field({ description: 'When it was booked' }) createdAt!: Date;
+  /** Resolved by the chat module (ConsultationUnreadResolver), per viewer. */
+  @Field(() => Int, { description: 'Chat messages from the other parties you have not read yet' }) unreadMessages?: number;
   /** Which GraphQL type this view is; not a field. */
   viewType!: 'ClientConsultation' | 'AdvisorConsultation' | 'AdminConsultation';
 }

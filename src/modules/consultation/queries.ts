@@ -109,3 +109,17 @@ export class ConsultationQueries {
     );
   }
 }
+
+/** An advisor's live bookings and holds (ACTIVE_STATUSES) overlapping [from, to): the times they are not free. */
+export async function liveBookingsBetween(
+  em: EntityManager,
+  advisorId: string,
+  from: Date,
+  to: Date,
+): Promise<Pick<Consultation, 'startTime' | 'endTime'>[]> {
+  return em.find(
+    Consultation,
+    { advisor: advisorId, status: { $in: [...ACTIVE_STATUSES] }, startTime: { $lt: to }, endTime: { $gt: from } },
+    { fields: ['startTime', 'endTime'], orderBy: { startTime: 'asc' } },
+  );
+}

@@ -213,6 +213,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYMENT_FAILED: 402,
+  RATE_LIMITED: 429,
 };
 
 /** The route's answer: the CSV, or the domain error as JSON with the matching HTTP status. */

@@ -146,6 +146,8 @@ export class EmailRenderer {
     view.refund = refund !== null && refund > 0 ? fmt.money(refund, currency) : null;
     const amount = num(data.amountCents);
     if (amount !== null) view.amount = fmt.money(amount, currency);
+    const unread = num(data.unreadCount);
+    if (unread !== null) view.unread = fmt.count(unread);
     const count = num(data.consultationsCount);
     if (count !== null) view.consultations = fmt.count(count);
     if (str(data.monthKey)) view.month = fmt.month(data.monthKey as string);

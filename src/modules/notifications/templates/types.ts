@@ -55,6 +55,7 @@ export interface TemplateData {
   };
   'consultation-reminder': ConsultationFacts & { advisorName: string; videoUrl: string | null };
   'consultation-rating': ConsultationFacts & { advisorName: string };
+  'consultation-chat-unread': ConsultationFacts & { advisorName: string; unreadCount: number };
   'consultation-refunded': { consultationId: string; advisorName: string; refundCents: number; currency: string };
   'advisor-new-booking': ConsultationFacts & { clientFirstName: string | null; videoUrl: string | null };
   'advisor-consultation-cancelled': ConsultationFacts & {
@@ -69,6 +70,7 @@ export interface TemplateData {
     videoUrl: string | null;
   };
   'advisor-consultation-reminder': ConsultationFacts & { clientFirstName: string | null; videoUrl: string | null };
+  'advisor-chat-unread': ConsultationFacts & { clientFirstName: string | null; unreadCount: number };
   'advisor-payout-processed': {
     month: string;
     monthKey: string;
@@ -95,10 +97,12 @@ export const TEMPLATE_IDS = [
   'consultation-reminder',
   'consultation-rating',
   'consultation-refunded',
+  'consultation-chat-unread',
   'advisor-new-booking',
   'advisor-consultation-cancelled',
   'advisor-consultation-rescheduled',
   'advisor-consultation-reminder',
+  'advisor-chat-unread',
   'advisor-payout-processed',
   'advisor-approve',
   'advisor-reject',

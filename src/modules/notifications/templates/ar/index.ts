@@ -100,6 +100,16 @@ const client: Record<ClientTemplate, TemplateSource> = {
 التقييم يستغرق دقيقة ويساعد العملاء الآخرين على الاختيار: {{ratingUrl}}
 `,
   },
+  'consultation-chat-unread': {
+    subject: 'رسائل جديدة بخصوص استشارتك مع {{advisorName}}',
+    mjml: section(`<mj-text>
+      <p>رسائل بخصوص استشارتك مع <strong>{{advisorName}}</strong> في {{start}} بانتظارك (غير المقروءة: {{unread}}).</p>
+    </mj-text>
+    <mj-button href="{{consultationUrl}}">اقرأ وردّ</mj-button>`),
+    text: `رسائل بخصوص استشارتك مع {{advisorName}} في {{start}} بانتظارك (غير المقروءة: {{unread}}).
+اقرأ وردّ: {{consultationUrl}}
+`,
+  },
   'consultation-refunded': {
     subject: 'المبلغ المسترد {{refund}} في طريقه إليك',
     mjml: section(`<mj-text>
@@ -159,6 +169,16 @@ const advisor: Record<AdvisorTemplate, TemplateSource> = {
 المدة: {{duration}}
 {{#videoUrl}}مكالمة الفيديو: {{videoUrl}}
 {{/videoUrl}}`,
+  },
+  'advisor-chat-unread': {
+    subject: 'رسائل جديدة من {{clientName}}',
+    mjml: section(`<mj-text>
+      <p>رسائل بخصوص استشارتك مع <strong>{{clientName}}</strong> في {{start}} بانتظارك (غير المقروءة: {{unread}}).</p>
+    </mj-text>
+    <mj-button href="{{consultationUrl}}">اقرأ وردّ</mj-button>`),
+    text: `رسائل بخصوص استشارتك مع {{clientName}} في {{start}} بانتظارك (غير المقروءة: {{unread}}).
+اقرأ وردّ: {{consultationUrl}}
+`,
   },
   'advisor-consultation-reminder': {
     subject: 'تذكير: الاستشارة مع {{clientName}} بعد 24 ساعة',

@@ -100,6 +100,16 @@ Duration: {{duration}}
 A rating takes a minute and helps other clients choose: {{ratingUrl}}
 `,
   },
+  'consultation-chat-unread': {
+    subject: 'New messages about your consultation with {{advisorName}}',
+    mjml: section(`<mj-text>
+      <p>Messages about your consultation with <strong>{{advisorName}}</strong> on {{start}} are waiting for you (unread: {{unread}}).</p>
+    </mj-text>
+    <mj-button href="{{consultationUrl}}">Read and reply</mj-button>`),
+    text: `Messages about your consultation with {{advisorName}} on {{start}} are waiting for you (unread: {{unread}}).
+Read and reply: {{consultationUrl}}
+`,
+  },
   'consultation-refunded': {
     subject: 'Your refund of {{refund}} is on its way',
     mjml: section(`<mj-text>
@@ -159,6 +169,16 @@ Was: {{previousStart}}
 Duration: {{duration}}
 {{#videoUrl}}Video call: {{videoUrl}}
 {{/videoUrl}}`,
+  },
+  'advisor-chat-unread': {
+    subject: 'New messages from {{clientName}}',
+    mjml: section(`<mj-text>
+      <p>Messages about your consultation with <strong>{{clientName}}</strong> on {{start}} are waiting for you (unread: {{unread}}).</p>
+    </mj-text>
+    <mj-button href="{{consultationUrl}}">Read and reply</mj-button>`),
+    text: `Messages about your consultation with {{clientName}} on {{start}} are waiting for you (unread: {{unread}}).
+Read and reply: {{consultationUrl}}
+`,
   },
   'advisor-consultation-reminder': {
     subject: 'Reminder: consultation with {{clientName}} in 24 hours',
