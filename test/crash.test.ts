@@ -110,6 +110,7 @@ it(
       PAYMENT_EXPIRY_MINUTES: '0.2',
       // A booking storm from a few clients is what rate limits exist to stop: off for this test.
       RATE_LIMITS: 'off',
+      BOOKING_MAX_UNPAID_HOLDS: '1000',
     };
     await sim.setWebhookTarget(`${base}/webhooks/stripe`, WEBHOOK_SECRET);
     const frontend = new Stripe('sk_test_frontend', { host: '127.0.0.1', port: sim.port, protocol: 'http', telemetry: false });

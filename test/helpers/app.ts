@@ -54,11 +54,14 @@ export async function startTestApp(
   const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createTestDatabase();
   // Rate limits are off unless a test turns them on (production refuses them off, so they stay on there).
   const limits = env.NODE_ENV === 'production' ? {} : { RATE_LIMITS: 'off' };
+  // Likewise the unpaid-hold limit: tests book many holds for one client unless a test sets it (hardening-holds).
+  const holds = { BOOKING_MAX_UNPAID_HOLDS: '1000' };
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: db.url,
     ...limits,
+    ...holds,
     ...env,
   });
   const log = createLogger(config.logLevel, opts.logStream);
