@@ -14,6 +14,7 @@ import { EmailResolver } from './modules/notifications/email.resolver';
 import { PayoutResolver } from './modules/payout/payout.resolver';
 import { PricingResolver } from './modules/pricing/pricing.resolver';
 import { ReconciliationResolver } from './modules/reconciliation/reconciliation.resolver';
+import { RoleResolver } from './modules/user/role.resolver';
 import { AdvisorReviewsResolver, ReviewResolver } from './modules/review/review.resolver';
 import { WebhookResolver } from './modules/webhooks/webhook.resolver';
 
@@ -30,6 +31,7 @@ export const resolvers = [
   PayoutResolver,
   EmailResolver,
   ReconciliationResolver,
+  RoleResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

@@ -12,6 +12,7 @@ import { PayoutService } from './modules/payout/payout.service';
 import { PriceList } from './modules/pricing/pricing';
 import { ReconciliationService } from './modules/reconciliation/reconciliation.service';
 import { ReviewService } from './modules/review/review.service';
+import { RoleService } from './modules/user/role.service';
 import { UserService } from './modules/user/user.service';
 import type { PaymentGateway } from './payments/gateway';
 import { CalcomClient } from './modules/webhooks/calcom.client';
@@ -31,6 +32,8 @@ export interface Services {
   /** Committed-change events across every instance (PostgreSQL LISTEN/NOTIFY). */
   events: EventBus;
   users: UserService;
+  /** Roles granted in the database (admin), and whether a user holds one. */
+  roles: RoleService;
   notifications: NotificationService;
   ledger: LedgerService;
   advisors: AdvisorService;
@@ -82,6 +85,7 @@ export function createServices(deps: {
     payments,
     events: deps.events,
     users: new UserService(),
+    roles: new RoleService({ em: () => orm.em.fork() }),
     notifications,
     ledger,
     advisors,

@@ -6,7 +6,9 @@ import { CalendarSequence, EmailPreferences, OutboxEmail } from '../modules/noti
 import { AdvisorPayout } from '../modules/payout/payout.entity';
 import { LedgerCheckFinding, LedgerCheckRun } from '../modules/reconciliation/reconciliation.entity';
 import { AdvisorReview } from '../modules/review/review.entity';
+import { AuditEntry } from '../modules/audit/audit.entity';
 import { User } from '../modules/user/user.entity';
+import { UserRole } from '../modules/user/user-role.entity';
 import { WebhookEvent } from '../modules/webhooks/webhook-event.entity';
 import { JobWorkerHeartbeat } from './worker-heartbeat.entity';
 
@@ -29,4 +31,6 @@ export const entities = [
   JobWorkerHeartbeat,
   LedgerCheckRun,
   LedgerCheckFinding,
+  UserRole,
+  AuditEntry,
 ];
