@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { PubSub } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
-import { AdvisorResolver } from './modules/advisor/advisor.resolver';
+import { AdvisorProfileReviewResolver, AdvisorResolver } from './modules/advisor/advisor.resolver';
 import {
   AdminConsultationResolver,
   ConsultationResolver,
@@ -21,6 +21,7 @@ import { WebhookResolver } from './modules/webhooks/webhook.resolver';
 export const resolvers = [
   PricingResolver,
   AdvisorResolver,
+  AdvisorProfileReviewResolver,
   ConsultationResolver,
   AdminConsultationResolver,
   ConsultationSubscriptionResolver,

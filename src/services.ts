@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { AdvisorService } from './modules/advisor/advisor.service';
+import { ProfileReview } from './modules/advisor/profile-review';
 import type { EventBus } from './modules/consultation/consultation.events';
 import { createConsultationModule, type ConsultationModule } from './modules/consultation/consultation.module';
 import { EarningsService } from './modules/finance/earnings.service';
@@ -37,6 +38,8 @@ export interface Services {
   notifications: NotificationService;
   ledger: LedgerService;
   advisors: AdvisorService;
+  /** Approved advisors' changes of display name and booking link, waiting for an admin. */
+  profileReview: ProfileReview;
   consultations: ConsultationModule;
   webhooks: WebhookService;
   calcom: CalcomClient;
@@ -72,7 +75,8 @@ export function createServices(deps: {
     publisher: deps.events,
     em: () => orm.em.fork(),
   });
-  const advisors = new AdvisorService({ notifications, em: () => orm.em.fork() });
+  const profileReview = new ProfileReview({ em: () => orm.em.fork() });
+  const advisors = new AdvisorService({ notifications, review: profileReview, em: () => orm.em.fork() });
   const payouts = new PayoutService({ config, log, payments, notifications, em: () => orm.em.fork() });
   const webhooks = new WebhookService(() => orm.em.fork(), log.child({ component: 'webhooks' }));
   webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations.reconciliation, payments, deps.payoutHooks ?? payouts).handle);
@@ -89,6 +93,7 @@ export function createServices(deps: {
     notifications,
     ledger,
     advisors,
+    profileReview,
     consultations,
     webhooks,
     calcom: new CalcomClient(config.calcom.apiBase, config.calcom.apiKey),

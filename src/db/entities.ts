@@ -1,4 +1,5 @@
 import { Advisor, AdvisorStatusChange } from '../modules/advisor/advisor.entity';
+import { AdvisorProfileChange } from '../modules/advisor/profile-change.entity';
 import { ConsultationCharge, Refund } from '../modules/consultation/charge.entity';
 import { Consultation, ConsultationStatusChange } from '../modules/consultation/consultation.entity';
 import { LedgerEntry } from '../modules/ledger/ledger.entity';
@@ -33,4 +34,5 @@ export const entities = [
   LedgerCheckFinding,
   UserRole,
   AuditEntry,
+  AdvisorProfileChange,
 ];

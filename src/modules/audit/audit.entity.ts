@@ -45,10 +45,10 @@ export class AuditEntry {
   reason: string | null;
 
   @Property({ type: 'json', nullable: true })
-  before: Record<string, unknown> | null;
+  before: object | null;
 
   @Property({ type: 'json', nullable: true })
-  after: Record<string, unknown> | null;
+  after: object | null;
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();

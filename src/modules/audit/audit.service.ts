@@ -8,8 +8,8 @@ export interface AuditRecord {
   subjectType: string;
   subjectId: string;
   reason?: string | null;
-  before?: Record<string, unknown> | null;
-  after?: Record<string, unknown> | null;
+  before?: object | null;
+  after?: object | null;
 }
 
 const SYSTEM_KINDS: Record<string, AuditActorKind> = {
