@@ -11,15 +11,12 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
 import { DomainError } from '../src/common/errors';
-import { ConfigError, loadConfig, type Config } from '../src/config';
-import { openDatabase, resolveDatabaseUrl } from '../src/db/database';
+import type { Config } from '../src/config';
 import { createStripeClient, PaymentGateway, type Period } from '../src/payments/gateway';
 import { checkLedger, findingLine, summaryLine } from '../src/modules/reconciliation/ledger-check';
 import { checkPeriod } from '../src/modules/reconciliation/period';
-
-class CannotRun extends Error {}
+import { CannotRun, operatorConfig, runCommand, withServerDatabase } from './operator';
 
 function stripeOf(config: Config): { gateway: PaymentGateway; label: string } {
   const { secretKey, apiBase } = config.stripe;
@@ -51,29 +48,10 @@ function periodOf(argv: string[]): Period {
 
 async function main(): Promise<number> {
   const period = periodOf(process.argv.slice(2));
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CannotRun(`configuration error: ${err.message}`);
-    throw err;
-  }
+  const config = operatorConfig();
   const stripe = stripeOf(config);
-  const log = pino({ level: 'warn' }, pino.destination(2));
-  let db;
-  try {
-    db = await resolveDatabaseUrl(config.databaseUrl, config.embeddedPgDir, log);
-  } catch (err) {
-    throw new CannotRun(
-      `cannot start the embedded PostgreSQL in ${config.embeddedPgDir} (${(err as Error).message}); if the server is running, set DATABASE_URL to its database`,
-    );
-  }
   // The server migrates; a check only reads, and refuses to run on a schema it does not know.
-  const orm = await openDatabase(db.url, { migrate: false, log });
-  try {
-    const pending = await orm.getMigrator().getPendingMigrations();
-    if (pending.length)
-      throw new CannotRun(`the database lacks ${pending.length} migration(s): start the server or run npm run migration:up`);
+  return withServerDatabase(config, async (orm) => {
     const result = await checkLedger({ em: orm.em.fork(), payments: stripe.gateway }, period);
     const summary = `${summaryLine(result)} stripe=${stripe.label}`;
     if (result.findings.length === 0) {
@@ -83,20 +61,7 @@ async function main(): Promise<number> {
     process.stdout.write(result.findings.map((f) => `${findingLine(f)}\n`).join(''));
     process.stderr.write(`${summary}\n`);
     return 1;
-  } finally {
-    await orm.close();
-    await db.stop();
-  }
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    if (err instanceof CannotRun) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`check:ledger failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(2);
-  },
-);
+runCommand('check:ledger', main);

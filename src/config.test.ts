@@ -47,6 +47,8 @@ describe('configuration', () => {
     ['BOOKING_HORIZON_DAYS', '0', /^BOOKING_HORIZON_DAYS must be a whole number from 1 to 730, got 0$/],
     ['PAYMENT_EXPIRY_MINUTES', '-1', /^PAYMENT_EXPIRY_MINUTES must be a positive number of minutes \(at most 1440\), got "-1"$/],
     ['PAYMENT_EXPIRY_MINUTES', 'ten', /^PAYMENT_EXPIRY_MINUTES must be a positive number of minutes/],
+    ['BOOKING_MAX_UNPAID_HOLDS', '0', /^BOOKING_MAX_UNPAID_HOLDS must be a whole number from 1 to 1000, got 0$/],
+    ['BOOKING_HOLD_COOLDOWN_MINUTES', 'soon', /^BOOKING_HOLD_COOLDOWN_MINUTES must be a number from 0 to 10080/],
     ['STRIPE_SECRET_KEY', 'pk_test_abc', /^STRIPE_SECRET_KEY must be a Stripe secret or restricted key/],
     ['STRIPE_API_BASE', 'ftp://x', /^STRIPE_API_BASE must be an http\(s\) URL, got "ftp:\/\/x"$/],
     ['STRIPE_CONNECT_REFRESH_URL', 'nope', /^STRIPE_CONNECT_REFRESH_URL must be an http\(s\) URL/],
@@ -81,6 +83,7 @@ describe('configuration', () => {
     const c = loadConfig({ LOG_LEVEL: 'debug', DATABASE_URL: 'postgresql://u:p@db:5432/x', PAYMENT_EXPIRY_MINUTES: '0.5' });
     expect(c.logLevel).toBe('debug');
     expect(c.booking.paymentExpiryMinutes).toBe(0.5);
+    expect(c.booking).toMatchObject({ maxUnpaidHolds: 2, holdCooldownMinutes: 30 });
     expect(c.corsOrigins).toContain('http://localhost:3000');
     expect(loadConfig({ CORS_ORIGINS: 'https://app.example, http://localhost:8080/' }).corsOrigins).toEqual([
       'https://app.example',

@@ -25,7 +25,15 @@ export interface Config {
     advisorShareBps: number;
     currency: 'USD';
   };
-  booking: { minNoticeMinutes: number; horizonDays: number; paymentExpiryMinutes: number };
+  booking: {
+    minNoticeMinutes: number;
+    horizonDays: number;
+    paymentExpiryMinutes: number;
+    /** Unpaid holds one client may have at once; lapsed holds within the cooldown count too. */
+    maxUnpaidHolds: number;
+    /** How long a hold released unpaid (lapsed, or let go by the client) keeps counting against its client. */
+    holdCooldownMinutes: number;
+  };
   /** Consultation chat: message size, messages per user per consultation per minute, unread-email delay. */
   chat: { maxChars: number; perMinute: number; unreadEmailMinutes: number };
   stripe: {
@@ -320,6 +328,8 @@ export function loadConfig(env: Env = processEnv()): Config {
       minNoticeMinutes: int(env, 'BOOKING_MIN_NOTICE_MINUTES', 120, 0, 60 * 24 * 30),
       horizonDays: int(env, 'BOOKING_HORIZON_DAYS', 90, 1, 730),
       paymentExpiryMinutes: positive(env, 'PAYMENT_EXPIRY_MINUTES', 15, 24 * 60, 'minutes'),
+      maxUnpaidHolds: int(env, 'BOOKING_MAX_UNPAID_HOLDS', 2, 1, 1000),
+      holdCooldownMinutes: decimal(env, 'BOOKING_HOLD_COOLDOWN_MINUTES', 30, 0, 7 * 24 * 60),
     },
     chat: {
       maxChars: int(env, 'CHAT_MESSAGE_MAX_CHARS', 2000, 1, 20_000),

@@ -3,9 +3,9 @@ import type { GraphQLSchema } from 'graphql';
 import type { PubSub } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
-import { AdvisorResolver } from './modules/advisor/advisor.resolver';
 import { AvailabilityResolver } from './modules/availability/availability.resolver';
 import { ChatResolver, ConsultationUnreadResolver } from './modules/chat/chat.resolver';
+import { AdvisorProfileReviewResolver, AdvisorResolver } from './modules/advisor/advisor.resolver';
 import {
   AdminConsultationResolver,
   ConsultationResolver,
@@ -16,12 +16,14 @@ import { EmailResolver } from './modules/notifications/email.resolver';
 import { PayoutResolver } from './modules/payout/payout.resolver';
 import { PricingResolver } from './modules/pricing/pricing.resolver';
 import { ReconciliationResolver } from './modules/reconciliation/reconciliation.resolver';
+import { RoleResolver } from './modules/user/role.resolver';
 import { AdvisorReviewsResolver, ReviewResolver } from './modules/review/review.resolver';
 import { WebhookResolver } from './modules/webhooks/webhook.resolver';
 
 export const resolvers = [
   PricingResolver,
   AdvisorResolver,
+  AdvisorProfileReviewResolver,
   ConsultationResolver,
   AdminConsultationResolver,
   ConsultationSubscriptionResolver,
@@ -35,6 +37,7 @@ export const resolvers = [
   AvailabilityResolver,
   ChatResolver,
   ConsultationUnreadResolver,
+  RoleResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

@@ -22,7 +22,7 @@ import { formatError } from './graphql/errors';
 import { isVariableError, operationRules, parseDocument, stripSuggestions } from './graphql/armor';
 import { withLogScope } from './logging';
 import { clientIpOf, rateLimitedError } from './http/rate-limit';
-import { createContext } from './server';
+import { createContext, withGrantedRoles } from './server';
 import type { Services } from './services';
 
 /**
@@ -252,13 +252,18 @@ export function attachWebSocket(opts: {
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
 
-      context: (ctx, id) => {
+      context: async (ctx, id) => {
         const { viewer, connectionId } = ctx.extra;
         // Unreachable: graphql-ws refuses operations before connection_ack.
         if (!viewer || !connectionId) throw new Error('WebSocket operation before authentication');
         const requestId = randomUUID();
         const opLog = services.log.child({ reqId: requestId, connectionId, operationId: id });
-        return new Context(services, services.orm.em.fork(), viewer, null, requestId, opLog);
+        const em = services.orm.em.fork();
+        // Asked again for each operation, so a granted or revoked admin role applies without reconnecting.
+        const isAdmin = await services.roles.isAdmin(em, viewer.id);
+        const current =
+          isAdmin === viewer.isAdmin ? viewer : withGrantedRoles({ ...viewer, sub: viewer.id, roles: [...viewer.roles] }, isAdmin);
+        return new Context(services, em, current, null, requestId, opLog);
       },
 
       onOperation: (ctx, id, _payload, _args, result) => {

@@ -7,7 +7,7 @@ import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastif
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import { bearerToken, verifyToken } from './auth/token';
+import { bearerToken, verifyToken, type Claims } from './auth/token';
 import { DomainError } from './common/errors';
 import { Context, type Viewer } from './context';
 import { addExplorer, explorerLandingPage } from './explorer';
@@ -32,20 +32,27 @@ export async function createContext(services: Services, authorization: string | 
   try {
     const claims = await verifyToken(token, services.config);
     await services.users.syncFromClaims(em, claims);
-    const viewer: Viewer = {
-      kind: 'person',
-      id: claims.sub,
-      email: claims.email,
-      givenName: claims.givenName,
-      familyName: claims.familyName,
-      roles: claims.roles,
-      isAdmin: claims.roles.includes('admin'),
-    };
+    // The token says who; whether they are an admin is the database's answer (user_roles), asked each request.
+    const viewer = withGrantedRoles(claims, await services.roles.isAdmin(em, claims.sub));
     return new Context(services, em, viewer, null, requestId, log);
   } catch (err) {
     if (err instanceof DomainError) return new Context(services, em, null, err, requestId, log);
     throw err;
   }
+}
+
+/** The viewer a verified token names, an admin only when user_roles says so (an `admin` claim counts for nothing). */
+export function withGrantedRoles(claims: Pick<Claims, 'sub' | 'email' | 'givenName' | 'familyName' | 'roles'>, isAdmin: boolean): Viewer {
+  const roles = claims.roles.filter((r) => r !== 'admin');
+  return {
+    kind: 'person',
+    id: claims.sub,
+    email: claims.email,
+    givenName: claims.givenName,
+    familyName: claims.familyName,
+    roles: isAdmin ? [...roles, 'admin'] : roles,
+    isAdmin,
+  };
 }
 
 /** Logs unexpected errors with the request id; what the client sees is decided by formatError. */

@@ -5,6 +5,7 @@ import { AdvisorService } from './modules/advisor/advisor.service';
 import { AvailabilityService } from './modules/availability/availability.service';
 import { ChatService } from './modules/chat/chat.service';
 import { CalcomSlots } from './modules/availability/calcom-slots';
+import { ProfileReview } from './modules/advisor/profile-review';
 import type { EventBus } from './modules/consultation/consultation.events';
 import { createConsultationModule, type ConsultationModule } from './modules/consultation/consultation.module';
 import { EarningsService } from './modules/finance/earnings.service';
@@ -15,6 +16,7 @@ import { PayoutService } from './modules/payout/payout.service';
 import { PriceList } from './modules/pricing/pricing';
 import { ReconciliationService } from './modules/reconciliation/reconciliation.service';
 import { ReviewService } from './modules/review/review.service';
+import { RoleService } from './modules/user/role.service';
 import { UserService } from './modules/user/user.service';
 import type { PaymentGateway } from './payments/gateway';
 import { CalcomClient } from './modules/webhooks/calcom.client';
@@ -34,9 +36,13 @@ export interface Services {
   /** Committed-change events across every instance (PostgreSQL LISTEN/NOTIFY). */
   events: EventBus;
   users: UserService;
+  /** Roles granted in the database (admin), and whether a user holds one. */
+  roles: RoleService;
   notifications: NotificationService;
   ledger: LedgerService;
   advisors: AdvisorService;
+  /** Approved advisors' changes of display name and booking link, waiting for an admin. */
+  profileReview: ProfileReview;
   consultations: ConsultationModule;
   availability: AvailabilityService;
   chat: ChatService;
@@ -77,7 +83,8 @@ export function createServices(deps: {
     startTimes: availability,
     em: () => orm.em.fork(),
   });
-  const advisors = new AdvisorService({ notifications, em: () => orm.em.fork() });
+  const profileReview = new ProfileReview({ em: () => orm.em.fork() });
+  const advisors = new AdvisorService({ notifications, review: profileReview, em: () => orm.em.fork() });
   const payouts = new PayoutService({ config, log, payments, notifications, em: () => orm.em.fork() });
   const webhooks = new WebhookService(() => orm.em.fork(), log.child({ component: 'webhooks' }));
   webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations.reconciliation, payments, deps.payoutHooks ?? payouts).handle);
@@ -90,9 +97,11 @@ export function createServices(deps: {
     payments,
     events: deps.events,
     users: new UserService(),
+    roles: new RoleService({ em: () => orm.em.fork() }),
     notifications,
     ledger,
     advisors,
+    profileReview,
     consultations,
     availability,
     chat: new ChatService({

@@ -10,6 +10,7 @@ import { signToken } from '../src/auth/token';
 import type { CrashPointName } from '../src/common/crash';
 import { ApplyAsAdvisorDocument, ApproveAdvisorDocument, BookConsultationDocument, CancelConsultationDocument } from './generated/graphql';
 import { freePort, startServerProcess, startSimulatorProcess, type ServerProcess, type SimProcess } from './helpers/crash-harness';
+import { grantAdminInDatabase } from './helpers/app';
 import { createTestDatabase } from './helpers/db';
 import { checkMoneyInvariants } from './helpers/money-invariants';
 
@@ -110,11 +111,12 @@ it(
       PAYMENT_EXPIRY_MINUTES: '0.2',
       // A booking storm from a few clients is what rate limits exist to stop: off for this test.
       RATE_LIMITS: 'off',
+      BOOKING_MAX_UNPAID_HOLDS: '1000',
     };
     await sim.setWebhookTarget(`${base}/webhooks/stripe`, WEBHOOK_SECRET);
     const frontend = new Stripe('sk_test_frontend', { host: '127.0.0.1', port: sim.port, protocol: 'http', telemetry: false });
 
-    const token = async (roles: ('client' | 'admin')[]) => {
+    const token = async (roles: 'client'[]) => {
       const id = randomUUID();
       return signToken({ sub: id, email: `u.${id.slice(0, 8)}@example.com`, givenName: 'Crash', familyName: 'Test', roles }, JWT_SECRET);
     };
@@ -131,7 +133,17 @@ it(
     // ---------------------------------------------------------------- setup on a first, healthy server
     let server: ServerProcess = await startServerProcess(env, logFile);
     current = server;
-    const admin = await token(['admin']);
+    const adminId = randomUUID();
+    const adminClaims = {
+      sub: adminId,
+      email: `u.${adminId.slice(0, 8)}@example.com`,
+      givenName: 'Crash',
+      familyName: 'Test',
+      roles: ['admin' as const],
+    };
+    const admin = await signToken(adminClaims, JWT_SECRET);
+    // A token makes nobody an admin: the role is granted in the database, as npm run admin:grant does.
+    await grantAdminInDatabase(db.url, adminClaims);
     const advisorIds: string[] = [];
     for (let i = 0; i < ADVISORS; i++) {
       const applied = await gql(

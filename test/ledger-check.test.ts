@@ -6,8 +6,6 @@
  * kind is made the way it happens (Stripe moves money we never hear of, a row goes wrong) and the
  * check reports exactly its line; the daily job stores the same findings for admins only.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { createStripeClient } from '../src/payments/gateway';
 import { checkLedger, findingLine, type LedgerCheckResult } from '../src/modules/reconciliation/ledger-check';
 import { lastDays } from '../src/modules/reconciliation/period';
@@ -21,10 +19,10 @@ import {
   RunLedgerCheckDocument,
 } from './generated/graphql';
 import { codeOf, startTestApp, type TestApp, type TestUser } from './helpers/app';
+import { runScript } from './helpers/command';
 import { expectOk, makeAdvisor, sql, waitFor, type AdvisorFixture } from './helpers/fixtures';
 import { connectedAdvisor, consultation, monthsAgo, PRICES, Slots, type Booked } from './helpers/money';
 
-const ROOT = path.resolve(__dirname, '..');
 const SETTLE_MS = 10_000;
 const month = monthsAgo(1);
 
@@ -48,22 +46,7 @@ const check = (): Promise<LedgerCheckResult> =>
 const lines = (r: LedgerCheckResult) => r.findings.map(findingLine).sort();
 
 /** `npm run check:ledger` as an operator runs it, against this test's database and simulator. */
-function command(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const base = { ...process.env };
-  for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_API_BASE', 'DATABASE_URL', 'NODE_ENV']) delete base[name];
-  const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'scripts/check-ledger.ts', ...args], {
-    cwd: ROOT,
-    env: { ...base, LOG_LEVEL: 'silent', ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const command = (env: Record<string, string>, args: string[] = []) => runScript('check-ledger.ts', env, args);
 
 const chargeStatus = async (id: string) =>
   (await sql<{ status: string }>(t, 'select status from consultation_charges where consultation_id = ?', [id]))[0]?.status;

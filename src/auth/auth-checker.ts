@@ -3,8 +3,9 @@ import { forbidden } from '../common/errors';
 import type { Context } from '../context';
 
 /**
- * The roles `@Authorized(...)` can name. ADMIN and CLIENT come from the token; ADVISOR is checked
- * against the database. With no role listed, any signed-in viewer passes.
+ * The roles `@Authorized(...)` can name. CLIENT comes from the token; ADMIN from user_roles (looked
+ * up once per request, see createContext); ADVISOR from an approved advisor profile. With no role
+ * listed, any signed-in viewer passes.
  */
 export enum Access {
   ADMIN = 'ADMIN',

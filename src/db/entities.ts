@@ -1,6 +1,7 @@
 import { Advisor, AdvisorStatusChange } from '../modules/advisor/advisor.entity';
 import { AdvisorWeeklyHours } from '../modules/availability/weekly-hours.entity';
 import { ConsultationMessage, ConsultationMessageRead } from '../modules/chat/chat.entity';
+import { AdvisorProfileChange } from '../modules/advisor/profile-change.entity';
 import { ConsultationCharge, Refund } from '../modules/consultation/charge.entity';
 import { Consultation, ConsultationStatusChange } from '../modules/consultation/consultation.entity';
 import { LedgerEntry } from '../modules/ledger/ledger.entity';
@@ -8,7 +9,9 @@ import { CalendarSequence, EmailPreferences, OutboxEmail } from '../modules/noti
 import { AdvisorPayout } from '../modules/payout/payout.entity';
 import { LedgerCheckFinding, LedgerCheckRun } from '../modules/reconciliation/reconciliation.entity';
 import { AdvisorReview } from '../modules/review/review.entity';
+import { AuditEntry } from '../modules/audit/audit.entity';
 import { User } from '../modules/user/user.entity';
+import { UserRole } from '../modules/user/user-role.entity';
 import { WebhookEvent } from '../modules/webhooks/webhook-event.entity';
 import { JobWorkerHeartbeat } from './worker-heartbeat.entity';
 
@@ -34,4 +37,7 @@ export const entities = [
   AdvisorWeeklyHours,
   ConsultationMessage,
   ConsultationMessageRead,
+  UserRole,
+  AuditEntry,
+  AdvisorProfileChange,
 ];

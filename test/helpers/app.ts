@@ -3,11 +3,16 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import type { DestinationStream } from 'pino';
 import { createApp, type App } from '../../src/app';
-import { signToken } from '../../src/auth/token';
+import { signToken, type Claims } from '../../src/auth/token';
+import { OPERATOR } from '../../src/common/actor';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logging';
 import type { Role } from '../../src/modules/user/user.entity';
 import { LogTransport } from '../../src/modules/notifications/notification.service';
+import { openDatabase } from '../../src/db/database';
+import { RoleService } from '../../src/modules/user/role.service';
+import { GrantedRole } from '../../src/modules/user/user-role.entity';
+import { UserService } from '../../src/modules/user/user.service';
 import type { StripeSimulator } from '../../src/payments/stripe-simulator';
 import { createTestDatabase } from './db';
 
@@ -54,11 +59,14 @@ export async function startTestApp(
   const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createTestDatabase();
   // Rate limits are off unless a test turns them on (production refuses them off, so they stay on there).
   const limits = env.NODE_ENV === 'production' ? {} : { RATE_LIMITS: 'off' };
+  // Likewise the unpaid-hold limit: tests book many holds for one client unless a test sets it (hardening-holds).
+  const holds = { BOOKING_MAX_UNPAID_HOLDS: '1000' };
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: db.url,
     ...limits,
+    ...holds,
     ...env,
   });
   const log = createLogger(config.logLevel, opts.logStream);
@@ -107,6 +115,8 @@ export async function startTestApp(
       const email = `${givenName.toLowerCase()}.${id.slice(0, 8)}@example.com`;
       const { issuer, audience } = config.security.auth;
       const token = await signToken({ sub: id, email, givenName, familyName, roles }, config.auth.jwtSecret, '12h', { issuer, audience });
+      // A token makes nobody an admin: an "admin" test user is granted the role in the database, as the operator would.
+      if (roles.includes('admin')) await grantAdmin(app, { sub: id, email, givenName, familyName, roles });
       return { id, email, givenName, familyName, roles, token };
     },
     async gql(doc, variables, token) {
@@ -119,6 +129,26 @@ export async function startTestApp(
       await db.drop();
     },
   };
+}
+
+/**
+ * Makes a user an admin through RoleService.grant, as `npm run admin:grant` does; their users row
+ * is written first from their claims, as their first request would.
+ */
+export async function grantAdmin(app: App, claims: Claims): Promise<void> {
+  await app.services.users.syncFromClaims(app.services.orm.em.fork(), claims);
+  await app.services.roles.grant(OPERATOR, claims.sub, GrantedRole.ADMIN, 'test user');
+}
+
+/** grantAdmin for a server in another process: through the same services, on its database. */
+export async function grantAdminInDatabase(databaseUrl: string, claims: Claims): Promise<void> {
+  const orm = await openDatabase(databaseUrl, { migrate: false, log: createLogger('silent') });
+  try {
+    await new UserService().syncFromClaims(orm.em.fork(), claims);
+    await new RoleService({ em: () => orm.em.fork() }).grant(OPERATOR, claims.sub, GrantedRole.ADMIN, 'test user');
+  } finally {
+    await orm.close();
+  }
 }
 
 /** The error code of the first error, or undefined. */

@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
 import { ForwardPageArgs, mapConnection } from '../../graphql/connection';
@@ -16,6 +16,8 @@ import {
   toPublicAdvisor,
   toStatusChangeView,
 } from './advisor.types';
+import { changesNeedReview } from './profile-review';
+import { AdvisorProfileChangeConnection, AdvisorProfileChangeView, toProfileChangeView } from './profile-change.types';
 
 @Resolver()
 export class AdvisorResolver {
@@ -122,7 +124,51 @@ export class AdvisorResolver {
     return this.decide(ctx, id, 'reactivate', note);
   }
 
+  @Authorized(Access.ADMIN)
+  @Query(() => AdvisorProfileChangeConnection, {
+    description: "Approved advisors' changes of display name or booking link waiting for a decision, oldest first",
+  })
+  async pendingAdvisorProfileChanges(@Ctx() ctx: Context, @Args() { first, after }: ForwardPageArgs) {
+    return mapConnection(await ctx.services.profileReview.pending(ctx, first, after), toProfileChangeView);
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => AdvisorProfileChangeView, {
+    description: 'The requested display name or booking link goes live; recorded in the audit log',
+  })
+  async approveAdvisorProfileChange(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { description: 'The profile change id' }) id: string,
+    @Arg('note', () => String, { description: 'Why, kept in the audit log', nullable: true }) note?: string,
+  ) {
+    return toProfileChangeView(await ctx.services.profileReview.decide(ctx.requireActor(), id, 'approve', note?.trim() || null));
+  }
+
+  @Authorized(Access.ADMIN)
+  @Mutation(() => AdvisorProfileChangeView, { description: 'The live profile keeps its values; recorded in the audit log' })
+  async rejectAdvisorProfileChange(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { description: 'The profile change id' }) id: string,
+    @Arg('note', () => String, { description: 'Why, kept in the audit log', nullable: true }) note?: string,
+  ) {
+    return toProfileChangeView(await ctx.services.profileReview.decide(ctx.requireActor(), id, 'reject', note?.trim() || null));
+  }
+
   private async decide(ctx: Context, id: string, action: 'approve' | 'reject' | 'suspend' | 'reactivate', note?: string) {
     return toAdvisorProfile(await ctx.services.advisors.decide(ctx.requireActor(), id, action, note?.trim() || null));
+  }
+}
+
+/** What an advisor (or an admin) sees of the advisor's change waiting for review. */
+@Resolver(() => AdvisorProfile)
+export class AdvisorProfileReviewResolver {
+  @FieldResolver(() => AdvisorProfileChangeView, {
+    nullable: true,
+    description: 'A change of display name or booking link waiting for an admin; the fields above are the live values',
+  })
+  async pendingProfileChange(@Ctx() ctx: Context, @Root() profile: AdvisorProfile) {
+    if (!changesNeedReview(profile)) return null;
+    const change = await ctx.services.profileReview.pendingFor(ctx.em, profile.id);
+    return change && toProfileChangeView(change);
   }
 }

@@ -11,13 +11,15 @@ import { advisorRepository } from './advisor.repository';
 import { advisorMachine, nextAdvisorStatus, type AdvisorAction } from './advisor.state';
 import type { AdvisorFilter, ApplyAsAdvisorInput, UpdateAdvisorProfileInput } from './advisor.types';
 import type { NotificationService } from '../notifications/notification.service';
+import { auditLog } from '../audit/audit.service';
+import type { ReviewedProfileFields } from './profile-change.entity';
+import { changesNeedReview, type ProfileReview } from './profile-review';
 
 const clean = (list: string[] | undefined): string[] | undefined =>
   list === undefined ? undefined : [...new Set(list.map((s) => s.trim().toLowerCase()).filter(Boolean))];
 
-/** The columns of an advisor anyone may see (toPublicAdvisor reads nothing else). */
-const PUBLIC_COLUMNS = [
-  'id',
+/** The public fields an advisor edits (updateAdvisorProfile). */
+const EDITABLE_PUBLIC = [
   'displayName',
   'bio',
   'avatarUrl',
@@ -26,11 +28,23 @@ const PUBLIC_COLUMNS = [
   'languages',
   'countryCode',
   'calComEventTypeUrl',
+] as const satisfies readonly (keyof Advisor)[];
+
+/** The fields updateAdvisorProfile edits, as audit_log records them. */
+const PROFILE_FIELDS = [...EDITABLE_PUBLIC, 'timezone', 'locale'] as const satisfies readonly (keyof Advisor)[];
+
+/** The columns of an advisor anyone may see (toPublicAdvisor reads nothing else). */
+const PUBLIC_COLUMNS = [
+  'id',
+  ...EDITABLE_PUBLIC,
   'rating',
   'reviewCount',
   'isAcceptingBookings',
   'createdAt',
 ] as const satisfies readonly (keyof Advisor)[];
+
+const profileSnapshot = (a: Advisor): Record<string, unknown> =>
+  Object.fromEntries(PROFILE_FIELDS.map((k) => [k, Array.isArray(a[k]) ? [...(a[k] as string[])] : a[k]]));
 
 export type PublicAdvisorRow = Pick<Advisor, (typeof PUBLIC_COLUMNS)[number]>;
 
@@ -57,6 +71,7 @@ export class AdvisorService {
   constructor(
     private readonly deps: {
       notifications: NotificationService;
+      review: ProfileReview;
       em: () => EntityManager;
     },
   ) {}
@@ -96,13 +111,40 @@ export class AdvisorService {
     return scope.myAdvisor();
   }
 
+  /**
+   * The advisor's own profile. Once approved, a new display name or booking link waits for an
+   * admin (ProfileReview) while the live profile keeps the old values; every other edit applies
+   * at once. Both are recorded in audit_log.
+   */
   async updateProfile(viewer: PersonActor, input: UpdateAdvisorProfileInput): Promise<Advisor> {
-    const em = this.deps.em();
-    const advisor = await em.findOne(Advisor, { user: viewer.id }, { populate: ['user'] });
-    if (!advisor) throw notFound('Your advisor profile');
-    this.assignProfile(advisor, input);
-    await em.flush();
-    return advisor;
+    return this.deps.em().transactional(async (em) => {
+      const advisor = await em.findOne(Advisor, { user: viewer.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!advisor) throw notFound('Your advisor profile');
+      await em.populate(advisor, ['user']);
+      let immediate = input;
+      if (changesNeedReview(advisor)) {
+        const { displayName, calComEventTypeUrl, ...rest } = input;
+        immediate = rest;
+        const requested: ReviewedProfileFields = {};
+        if (displayName !== undefined && displayName !== null) requested.displayName = displayName.trim();
+        if (calComEventTypeUrl !== undefined) requested.calComEventTypeUrl = calComEventTypeUrl || null;
+        await this.deps.review.request(em, viewer, advisor, requested);
+      }
+      const before = profileSnapshot(advisor);
+      this.assignProfile(advisor, immediate);
+      const after = profileSnapshot(advisor);
+      const changed = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+      if (changed.length) {
+        auditLog.record(em, viewer, {
+          action: 'advisor_profile.update',
+          subjectType: 'advisor',
+          subjectId: advisor.id,
+          before: Object.fromEntries(changed.map((k) => [k, before[k]])),
+          after: Object.fromEntries(changed.map((k) => [k, after[k]])),
+        });
+      }
+      return advisor;
+    });
   }
 
   /** Only an approved advisor's own profile. */

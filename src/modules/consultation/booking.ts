@@ -19,6 +19,7 @@ import { ChargeStatus, ConsultationCharge, RefundSource } from './charge.entity'
 import { ActorKind, Consultation, ConsultationStatus as S } from './consultation.entity';
 import type { StartTimePolicy } from './consultation.module';
 import { consultationRepository } from './consultation.repository';
+import { assertHoldAllowed, HOLD_LAPSED } from './hold-limit';
 import { SYSTEM_ACTING, STRIPE_ACTING, type Acting, type ConsultationLifecycle } from './lifecycle';
 import type { ConsultationRefunds } from './refunds';
 
@@ -129,6 +130,8 @@ export class ConsultationBooking {
       if (!advisor || advisor.approvalStatus !== ApprovalStatus.APPROVED) throw notFound('Advisor');
       if (advisor.user.id === client.id) throw forbidden('You cannot book yourself');
       if (!advisor.isAcceptingBookings) throw conflict('This advisor is not accepting bookings');
+      // Before anything is held or Stripe asked; serialised per client, so two bookings cannot both pass.
+      await assertHoldAllowed(em, client.id, config.booking);
 
       const id = randomUUID();
       const inserted = await consultationRepository.insertHold(em, {
@@ -324,10 +327,10 @@ export class ConsultationBooking {
       }
       // A hold from before keys were recorded, with no PaymentIntent we know of: nothing to ask.
       if (!intentId) {
-        await this.releaseUnpaid(consultationId, 'Payment not completed in time', SYSTEM_ACTING);
+        await this.releaseUnpaid(consultationId, HOLD_LAPSED, SYSTEM_ACTING);
         return 'released';
       }
-      const outcome = await this.settleByCancel(consultationId, intentId, 'Payment not completed in time');
+      const outcome = await this.settleByCancel(consultationId, intentId, HOLD_LAPSED);
       if (outcome === 'unsettled') throw new UnsettledPaymentError(intentId);
       return outcome;
     } catch (err) {
@@ -343,7 +346,7 @@ export class ConsultationBooking {
       if (ambiguous && !giveUp) throw err;
       const message = `${ambiguous ? 'Payment state unknown after the last attempt' : 'Stripe refused'}: ${(err as Error).message ?? String(err)}`;
       this.deps.log.error({ err, consultationId }, 'releasing an expired booking whose payment Stripe would not settle');
-      await this.releaseUnpaid(consultationId, 'Payment not completed in time', SYSTEM_ACTING, { failure: message.slice(0, 1000) });
+      await this.releaseUnpaid(consultationId, HOLD_LAPSED, SYSTEM_ACTING, { failure: message.slice(0, 1000) });
       return 'released';
     }
   }

@@ -60,6 +60,32 @@ export const consultationRepository = {
     return inserted.length > 0;
   },
 
+  /**
+   * Takes the client's hold lock for the rest of the transaction (two bookings of one client
+   * queue here, so the second counts the first) and counts their live unpaid holds and the holds
+   * released unpaid since `since`: lapsed ones (cancelled by the system with `lapsedReason`) and
+   * ones the client let go (cancelled by the client while unpaid: the charge ends CANCELED).
+   */
+  async lockAndCountHolds(
+    em: EntityManager,
+    clientId: string,
+    since: Date,
+    lapsedReason: string,
+  ): Promise<{ unpaid: number; released: number; oldestReleasedAt: Date | null }> {
+    await em.execute('select pg_advisory_xact_lock(hashtext(?), 3)', [`consultation-holds:${clientId}`]);
+    const released = `c.status = 'cancelled' and c.cancelled_at > ?
+      and ((c.cancelled_by = 'system' and c.cancellation_reason = ?) or (c.cancelled_by = 'client' and ch.status = 'canceled'))`;
+    const [row] = await em.execute<{ unpaid: string; released: string; oldest: Date | null }[]>(
+      `select count(*) filter (where c.status = 'pending_payment') as unpaid,
+         count(*) filter (where ${released}) as released,
+         min(c.cancelled_at) filter (where ${released}) as oldest
+       from consultations c left join consultation_charges ch on ch.consultation_id = c.id
+       where c.client_id = ? and (c.status = 'pending_payment' or c.cancelled_at > ?)`,
+      [since, lapsedReason, since, lapsedReason, clientId, since],
+    );
+    return { unpaid: Number(row?.unpaid ?? 0), released: Number(row?.released ?? 0), oldestReleasedAt: row?.oldest ?? null };
+  },
+
   /** Moves a consultation in time; the exclusion constraint refuses an overlap as it refuses a booking. */
   async moveTime(em: EntityManager, id: string, to: { uid: string; startTime: Date; endTime: Date }): Promise<void> {
     try {
