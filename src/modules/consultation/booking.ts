@@ -3,8 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { PersonActor } from '../../common/actor';
 import { crashPoint } from '../../common/crash';
-import { badInput, conflict, DomainError, forbidden, notFound } from '../../common/errors';
-import { assertUuid } from '../../common/ids';
+import { conflict, DomainError, forbidden, notFound } from '../../common/errors';
 import type { Config } from '../../config';
 import { currentReqId } from '../../logging';
 import {
@@ -14,7 +13,7 @@ import {
   type PaymentIntentResult,
 } from '../../payments/gateway';
 import { Advisor, ApprovalStatus } from '../advisor/advisor.entity';
-import { isDuration, type PriceList } from '../pricing/pricing';
+import type { PriceList } from '../pricing/pricing';
 import { ChargeStatus, ConsultationCharge, RefundSource } from './charge.entity';
 import { ActorKind, Consultation, ConsultationStatus as S } from './consultation.entity';
 import type { StartTimePolicy } from './consultation.module';
@@ -22,6 +21,9 @@ import { consultationRepository } from './consultation.repository';
 import { assertHoldAllowed, HOLD_LAPSED } from './hold-limit';
 import { SYSTEM_ACTING, STRIPE_ACTING, type Acting, type ConsultationLifecycle } from './lifecycle';
 import type { ConsultationRefunds } from './refunds';
+import { checkBookInput, type BookInput, type BookResult } from './booking-input';
+
+export type { BookInput, BookResult } from './booking-input';
 
 /** What settling a hold did: nothing to do, still held (before its expiry), paid, or released. */
 export type HoldOutcome = 'none' | 'held' | 'paid' | 'released';
@@ -36,34 +38,6 @@ export const SETTLE_GIVE_UP_MS = 60 * 60_000;
 class UnsettledPaymentError extends Error {
   constructor(intentId: string) {
     super(`PaymentIntent ${intentId} is neither succeeded nor cancelled yet`);
-  }
-}
-
-export interface BookInput {
-  advisorId: string;
-  durationMinutes: number;
-  startTime: Date;
-  calBookingId?: string | null;
-  projectId?: string | null;
-  locale?: string | null;
-  clientTimezone?: string | null;
-  paymentMethodId?: string | null;
-}
-
-export interface BookResult {
-  consultation: Consultation;
-  /** For the frontend to confirm the payment when no payment method was sent. */
-  clientSecret: string | null;
-}
-
-const LOCALE = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i;
-
-function validTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -101,30 +75,12 @@ export class ConsultationBooking {
 
   async book(client: PersonActor, input: BookInput): Promise<BookResult> {
     const { config, priceList, lifecycle } = this.deps;
-    assertUuid(input.advisorId, 'advisorId');
-    if (!isDuration(input.durationMinutes)) throw badInput('durationMinutes', 'must be 15, 30 or 60');
     const now = Date.now();
-    const start = input.startTime.getTime();
-    if (Number.isNaN(start)) throw badInput('startTime', 'is not a valid time');
-    if (start < now + config.booking.minNoticeMinutes * 60_000) {
-      throw badInput('startTime', `must be at least ${config.booking.minNoticeMinutes} minutes from now`);
-    }
-    if (start > now + config.booking.horizonDays * 86_400_000) {
-      throw badInput('startTime', `must be within ${config.booking.horizonDays} days from now`);
-    }
-    if (input.projectId) assertUuid(input.projectId, 'projectId');
-    if (input.calBookingId !== undefined && input.calBookingId !== null && !/^[\w-]{1,200}$/.test(input.calBookingId)) {
-      throw badInput('calBookingId', 'must be 1-200 letters, digits, _ or -');
-    }
-    if (input.locale && !LOCALE.test(input.locale)) throw badInput('locale', 'must be a locale such as en-us');
-    if (input.clientTimezone && !validTimezone(input.clientTimezone)) throw badInput('clientTimezone', 'must be an IANA time zone');
-    if (input.paymentMethodId !== undefined && input.paymentMethodId !== null && !/^pm_\w{1,200}$/.test(input.paymentMethodId)) {
-      throw badInput('paymentMethodId', 'must be a Stripe payment method id (pm_...)');
-    }
+    const { start, duration } = checkBookInput(input, config.booking, now);
 
     await this.deps.startTimes?.assertBookable({ ...input, startTime: new Date(start) });
 
-    const sku = priceList.forDuration(input.durationMinutes);
+    const sku = priceList.forDuration(duration);
     const consultation = await this.deps.em().transactional(async (em) => {
       const advisor = await em.findOne(Advisor, { id: input.advisorId }, { populate: ['user'] });
       if (!advisor || advisor.approvalStatus !== ApprovalStatus.APPROVED) throw notFound('Advisor');
