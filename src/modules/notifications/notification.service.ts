@@ -24,7 +24,7 @@ import {
   type TemplateId,
 } from './templates/types';
 import type { EmailTransport, OutgoingEmail } from './transports';
-import { currentReqId } from '../../logging';
+import { enqueue, removeJob } from '../../jobs/queue';
 
 export { formatCents } from './format';
 export { LogTransport, type EmailTransport } from './transports';
@@ -116,10 +116,11 @@ export class NotificationService {
 
   private async queueDelivery(em: EntityManager, id: string, at: Date | null): Promise<void> {
     // The job key makes a resend and a leftover job one job, never two sends racing.
-    await em.execute(
-      `select graphile_worker.add_job('deliver_email', json_build_object('id', ?::text, 'reqId', ?::text),
-         run_at := coalesce(?::timestamptz, now()), job_key := ?, max_attempts := ?)`,
-      [id, currentReqId(), at, `email:${id}`, this.deps.config.email.maxAttempts],
+    await enqueue(
+      em,
+      'deliver_email',
+      { id },
+      { runAt: at ?? undefined, jobKey: `email:${id}`, maxAttempts: this.deps.config.email.maxAttempts },
     );
   }
 
@@ -336,20 +337,16 @@ export class NotificationService {
     for (const role of ['client', 'advisor'] as const) {
       const key = `reminder:${c.id}:${role}`;
       if (runAt.getTime() <= Date.now()) {
-        await em.execute(`select graphile_worker.remove_job(?)`, [key]);
+        await removeJob(em, key);
         continue;
       }
-      await em.execute(
-        `select graphile_worker.add_job('send_reminder', json_build_object('consultationId', ?::text, 'role', ?::text),
-           run_at := ?::timestamptz, job_key := ?, max_attempts := 5)`,
-        [c.id, role, runAt, key],
-      );
+      await enqueue(em, 'send_reminder', { consultationId: c.id, role }, { runAt, jobKey: key, maxAttempts: 5 });
     }
   }
 
   async dropReminders(em: EntityManager, consultationId: string): Promise<void> {
     for (const role of ['client', 'advisor']) {
-      await em.execute(`select graphile_worker.remove_job(?)`, [`reminder:${consultationId}:${role}`]);
+      await removeJob(em, `reminder:${consultationId}:${role}`);
     }
   }
 

@@ -21,7 +21,7 @@ import { formatCents, type NotificationService } from '../notifications/notifica
 import { User } from '../user/user.entity';
 import { AdvisorPayout, PayoutStatus as P } from './payout.entity';
 import { assertPayoutTransition, PROCESSABLE_STATUSES } from './payout.state';
-import { currentReqId } from '../../logging';
+import { enqueueEach } from '../../jobs/queue';
 
 /**
  * A payout left PROCESSING this long was abandoned mid-call (the process died): it may be sent
@@ -273,13 +273,13 @@ export class PayoutService {
    * stale; the transfer keeps its key, so Stripe answers the transfer it may already have made.
    */
   async queueStaleClaims(): Promise<number> {
-    const rows = await this.deps.em().execute<{ n: string }[]>(
-      `select count(graphile_worker.add_job('process_payout', json_build_object('payoutId', id::text),
-         job_key := 'process-payout:' || id::text, max_attempts := 5)) as n
-       from advisor_payouts where status = 'processing' and updated_at < ?`,
-      [new Date(Date.now() - STALE_PROCESSING_MS)],
-    );
-    return Number(rows[0]?.n ?? 0);
+    return enqueueEach(this.deps.em(), 'process_payout', {
+      payload: { payoutId: 'id::text' },
+      from: `advisor_payouts where status = 'processing' and updated_at < ?`,
+      params: [new Date(Date.now() - STALE_PROCESSING_MS)],
+      jobKey: `'process-payout:' || id::text`,
+      maxAttempts: 5,
+    });
   }
 
   /** An account that looks not ready may be ready by now: account.updated can be late or lost. */
@@ -363,12 +363,13 @@ export class PayoutService {
         [state.detailsSubmitted, state.payoutsEnabled, accountId],
       );
       if (!advisor || !state.payoutsEnabled || !releaseHolds) return;
-      await em.execute(
-        `select graphile_worker.add_job('process_payout', json_build_object('payoutId', id::text, 'reqId', ?::text),
-           job_key := 'process-payout:' || id::text, max_attempts := 5)
-         from advisor_payouts where advisor_id = ? and status = 'on_hold'`,
-        [currentReqId(), advisor.id],
-      );
+      await enqueueEach(em, 'process_payout', {
+        payload: { payoutId: 'id::text' },
+        from: `advisor_payouts where advisor_id = ? and status = 'on_hold'`,
+        params: [advisor.id],
+        jobKey: `'process-payout:' || id::text`,
+        maxAttempts: 5,
+      });
     });
   }
 

@@ -5,22 +5,13 @@ import { assertUuid } from '../../common/ids';
 import type { Context } from '../../context';
 import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { isAmbiguousStripeError, type PaymentGateway, type Period } from '../../payments/gateway';
+import { enqueue } from '../../jobs/queue';
 import { User } from '../user/user.entity';
 import { checkLedger, findingLine, summaryLine, type LedgerCheckResult } from './ledger-check';
 import { checkPeriod, lastDays } from './period';
 import { LedgerCheckFinding, LedgerCheckRun, LedgerCheckStatus, LedgerCheckTrigger } from './reconciliation.entity';
 
-/** The job queue task that runs a ledger check and stores what it found. */
-export const LEDGER_CHECK_TASK = 'check_ledger';
-
-/**
- * Daily at 03:17 UTC (graphile-worker crontab: minute hour day month weekday task options). `fill`
- * runs a check missed while no worker was up in the 12 hours before; `max` gives a check that
- * keeps failing (Stripe unreachable) three tries before its run stays FAILED.
- */
-export const LEDGER_CHECK_CRONTAB = `17 3 * * * ${LEDGER_CHECK_TASK} ?fill=12h&max=3`;
-
-/** What the task is given: a run an admin queued, or graphile-worker's own `_cron` for the daily one. */
+/** What the check_ledger job is given: a run an admin queued, or graphile-worker's own `_cron` for the daily one (src/jobs/worker.ts). */
 export interface LedgerCheckPayload {
   runId?: string;
   _cron?: { ts: string };
@@ -53,11 +44,7 @@ export class ReconciliationService {
       run.requestedBy = em.getReference(User, admin.id);
       em.persist(run);
       await em.flush();
-      await em.execute(`select graphile_worker.add_job(?, json_build_object('runId', ?::text), job_key := ?, max_attempts := 3)`, [
-        LEDGER_CHECK_TASK,
-        run.id,
-        `ledger-check:${run.id}`,
-      ]);
+      await enqueue(em, 'check_ledger', { runId: run.id }, { jobKey: `ledger-check:${run.id}`, maxAttempts: 3 });
       return run;
     });
   }

@@ -5,7 +5,7 @@ import { assertUuid } from '../../common/ids';
 import type { Context } from '../../context';
 import { cursorShapes, keysetCondition, keysetOrder, pageRequest, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
-import { currentReqId } from '../../logging';
+import { enqueue } from '../../jobs/queue';
 
 /** A handler's verdict; an event ignored for a reason an admin should be able to read says why. */
 export type Outcome = 'processed' | 'ignored' | { ignored: string };
@@ -59,10 +59,11 @@ export class WebhookService {
         [provider, eventId, eventType, JSON.stringify(payload)],
       );
       if (!rows[0]) return null;
-      await em.execute(
-        `select graphile_worker.add_job('process_webhook_event', json_build_object('id', ?::text, 'reqId', ?::text),
-           queue_name := ?, job_key := ?, max_attempts := ?)`,
-        [rows[0].id, currentReqId(), QUEUES[provider] ?? null, `webhook:${rows[0].id}`, MAX_ATTEMPTS],
+      await enqueue(
+        em,
+        'process_webhook_event',
+        { id: rows[0].id },
+        { queueName: QUEUES[provider], jobKey: `webhook:${rows[0].id}`, maxAttempts: MAX_ATTEMPTS },
       );
       return rows[0].id;
     });
