@@ -164,7 +164,7 @@ interface PayoutRow {
 class LedgerCheck {
   private readonly findings: LedgerFinding[] = [];
   private readonly em: EntityManager;
-  private readonly stripe: PaymentGateway;
+  private readonly payments: PaymentGateway;
   private readonly now: Date;
   /** The period in Stripe's whole seconds, as its lists were asked: [floor(from), ceil(to)). */
   private readonly window: { from: number; to: number };
@@ -186,7 +186,7 @@ class LedgerCheck {
     private readonly period: Period,
   ) {
     this.em = deps.em;
-    this.stripe = deps.payments;
+    this.payments = deps.payments;
     this.now = deps.now ?? new Date();
     this.window = { from: Math.floor(period.from.getTime() / 1000) * 1000, to: Math.ceil(period.to.getTime() / 1000) * 1000 };
   }
@@ -234,10 +234,10 @@ class LedgerCheck {
     // What follows a payment (its refunds and disputes) comes after it: read up to now.
     const since: Period = { from: this.period.from, to: new Date(Math.max(this.period.to.getTime(), this.now.getTime() + 1000)) };
     const [intents, refunds, disputes, transfers] = await Promise.all([
-      this.stripe.listPaymentIntents(this.period),
-      this.stripe.listRefunds(since),
-      this.stripe.listDisputes(since),
-      this.stripe.listTransfers(this.period),
+      this.payments.listPaymentIntents(this.period),
+      this.payments.listRefunds(since),
+      this.payments.listDisputes(since),
+      this.payments.listTransfers(this.period),
     ]);
     for (const pi of intents) {
       const cid = pi.metadata.consultation_id;
@@ -319,7 +319,7 @@ class LedgerCheck {
         this.add('payment', row.consultation_id, null, 'missing_at_stripe', row.amount, 'none');
         continue;
       }
-      const pi = this.intents.get(row.pi) ?? (await this.stripe.findPaymentIntent(row.pi));
+      const pi = this.intents.get(row.pi) ?? (await this.payments.findPaymentIntent(row.pi));
       if (!pi) this.add('payment', row.consultation_id, row.pi, 'missing_at_stripe', row.amount, 'none');
       else this.comparePayment(row, pi);
     }
@@ -389,7 +389,7 @@ class LedgerCheck {
     for (const row of unmatched) {
       let found: RefundRecord | undefined;
       if (row.pi) {
-        if (!askedFor.has(row.pi)) askedFor.set(row.pi, await this.stripe.listRefunds({ paymentIntentId: row.pi }));
+        if (!askedFor.has(row.pi)) askedFor.set(row.pi, await this.payments.listRefunds({ paymentIntentId: row.pi }));
         found = askedFor.get(row.pi)!.find((r) => r.id === row.stripe_refund_id);
       }
       if (found) {
@@ -467,7 +467,7 @@ class LedgerCheck {
       const disputed = row.dispute_status !== null || row.entries.length > 0;
       const inPeriod = this.oursInPeriod(row.created_at) || row.entries.some((e) => this.oursInPeriod(e.created_at));
       if (!disputed || !inPeriod) continue;
-      const disputes = await this.stripe.listDisputesOfPaymentIntent(row.pi);
+      const disputes = await this.payments.listDisputesOfPaymentIntent(row.pi);
       if (disputes.length === 0) {
         compared++;
         seenPis.add(row.pi);
@@ -546,7 +546,7 @@ class LedgerCheck {
     for (const row of rows) {
       if (matched.has(row.id) || row.status !== 'paid' || !(this.oursInPeriod(row.processed_at) || row.recredited_in_period)) continue;
       compared++;
-      const t = row.stripe_transfer_id ? await this.stripe.findTransfer(row.stripe_transfer_id) : null;
+      const t = row.stripe_transfer_id ? await this.payments.findTransfer(row.stripe_transfer_id) : null;
       if (!t) this.add('transfer', row.id, row.stripe_transfer_id, 'missing_at_stripe', row.amount, 'none');
       else this.compareTransfer(row, t);
     }
