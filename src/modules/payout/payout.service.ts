@@ -20,7 +20,7 @@ import { monthFromFirstDay, parseMonth, type Month } from '../finance/month';
 import { formatCents, type NotificationService } from '../notifications/notification.service';
 import { User } from '../user/user.entity';
 import { AdvisorPayout, PayoutStatus as P } from './payout.entity';
-import { assertPayoutTransition, PROCESSABLE_STATUSES } from './payout.state';
+import { changePayoutStatus, PROCESSABLE_STATUSES } from './payout.state';
 import { enqueueEach } from '../../jobs/queue';
 
 /**
@@ -197,13 +197,10 @@ export class PayoutService {
       if (!stale) {
         const hold = holdReason(advisor);
         if (hold) {
-          assertPayoutTransition(p.status, P.ON_HOLD);
-          p.status = P.ON_HOLD;
-          p.statusReason = hold;
+          changePayoutStatus(em, p, P.ON_HOLD, { reason: hold, changedById: actorUserId });
           return { payout: p, order: null };
         }
-        assertPayoutTransition(p.status, P.PROCESSING);
-        p.status = P.PROCESSING;
+        changePayoutStatus(em, p, P.PROCESSING, { reason: null, changedById: actorUserId });
       }
       p.attempts += 1;
       p.statusReason = null;
@@ -249,18 +246,15 @@ export class PayoutService {
       if (p.status !== P.PROCESSING) return;
       await em.populate(p, ['advisor.user']);
       if (transfer) {
-        assertPayoutTransition(p.status, P.PAID);
-        p.status = P.PAID;
+        changePayoutStatus(em, p, P.PAID, { reason: null, changedById: actorUserId });
         p.stripeTransferId = transfer.id;
         p.processedAt = new Date();
-        p.statusReason = null;
         await this.notifyPaid(em, p);
       } else {
-        assertPayoutTransition(p.status, P.FAILED);
-        p.status = P.FAILED;
         const ambiguous = isAmbiguousStripeError(failure);
         const message = (failure as Error)?.message || 'The transfer failed';
-        p.statusReason = ambiguous ? `${message} (no answer from Stripe; a retry sends the same transfer request)` : message;
+        const reason = ambiguous ? `${message} (no answer from Stripe; a retry sends the same transfer request)` : message;
+        changePayoutStatus(em, p, P.FAILED, { reason, changedById: actorUserId });
         // Stripe refused outright and would replay that refusal for the same key: the next try is a new request.
         if (!ambiguous) p.transferIdempotencyKey = `payout:${p.id}:${p.attempts + 1}`;
       }
