@@ -69,7 +69,7 @@ export function createServices(deps: {
     publisher: deps.events,
     em: () => orm.em.fork(),
   });
-  const payouts = new PayoutService({ config, log, payments, notifications, em: () => orm.em.fork() });
+  const payouts = new PayoutService({ config, log, payments, notifications, ledger, em: () => orm.em.fork() });
   const webhooks = new WebhookService(() => orm.em.fork(), log.child({ component: 'webhooks' }));
   webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations, payments, deps.payoutHooks ?? payouts).handle);
   webhooks.register(WebhookProvider.CALCOM, new CalcomHandler(consultations, webhooks, () => orm.em.fork()).handle);
@@ -88,9 +88,9 @@ export function createServices(deps: {
     webhooks,
     calcom: new CalcomClient(config.calcom.apiBase, config.calcom.apiKey),
     reviews: new ReviewService(),
-    earnings: new EarningsService(),
+    earnings: new EarningsService({ ledger, em: () => orm.em.fork() }),
     payouts,
-    finance: new FinanceService(),
+    finance: new FinanceService(() => orm.em.fork()),
     reconciliation: new ReconciliationService({ log: log.child({ component: 'ledger-check' }), payments, em: () => orm.em.fork() }),
     limits: createRateLimiter(config, log),
   };

@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 import { makeWorkerUtils, run, type JobHelpers, type Runner, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type { Logger as PinoLogger } from 'pino';
 import { Logger as WorkerLogger } from 'graphile-worker';
+import { SCHEDULER } from '../common/actor';
 import { PermanentError } from '../common/errors';
 import { withLogScope } from '../logging';
 import type { Services } from '../services';
@@ -64,7 +65,7 @@ export function taskList(services: Services): Tasks {
       });
     },
     process_payout: async ({ payoutId }) => {
-      await services.payouts.processOne(payoutId, null);
+      await services.payouts.process(SCHEDULER, payoutId);
     },
     send_reminder: async ({ consultationId, role }) => {
       await services.notifications.remind(services.orm.em.fork(), consultationId, role);
