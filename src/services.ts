@@ -56,7 +56,12 @@ export function createServices(deps: {
   payoutHooks?: PayoutHooks;
 }): Services {
   const { config, log, orm, payments } = deps;
-  const notifications = new NotificationService({ transport: deps.emailTransport, config, log: log.child({ component: 'email' }) });
+  const notifications = new NotificationService({
+    transport: deps.emailTransport,
+    config,
+    log: log.child({ component: 'email' }),
+    em: () => orm.em.fork(),
+  });
   const priceList = new PriceList(config.pricing);
   const ledger = new LedgerService();
   const consultations = new ConsultationService({

@@ -31,7 +31,7 @@ export type Tasks = { [N in JobName]: (payload: JobPayloads[N], helpers: JobHelp
 export function taskList(services: Services): Tasks {
   return {
     deliver_email: async ({ id }, helpers) => {
-      await services.notifications.deliver(services.orm.em.fork(), id, {
+      await services.notifications.deliver(id, {
         attempt: helpers.job.attempts,
         maxAttempts: helpers.job.max_attempts,
       });
@@ -68,7 +68,7 @@ export function taskList(services: Services): Tasks {
       await services.payouts.process(SCHEDULER, payoutId);
     },
     send_reminder: async ({ consultationId, role }) => {
-      await services.notifications.remind(services.orm.em.fork(), consultationId, role);
+      await services.notifications.remind(consultationId, role);
     },
     check_ledger: async (payload, helpers) => {
       await services.reconciliation.runJob(payload, {

@@ -2,8 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
-import type { Context } from '../../context';
-import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
+import { actorUserId, type Actor } from '../../common/actor';
+import { cursorShapes, keysetCondition, keysetOrder, pageRequest, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { isAmbiguousStripeError, type PaymentGateway, type Period } from '../../payments/gateway';
 import { enqueue } from '../../jobs/queue';
 import { User } from '../user/user.entity';
@@ -36,12 +36,12 @@ export class ReconciliationService {
   }
 
   /** Admin: queue a check of a period (YYYY-MM-DD days; the last 30 days by default). */
-  async queue(ctx: Context, input: { from?: string | null; to?: string | null }): Promise<LedgerCheckRun> {
-    const admin = ctx.requireAdmin();
+  async queue(actor: Actor, input: { from?: string | null; to?: string | null }): Promise<LedgerCheckRun> {
     const period = checkPeriod(input);
     return this.deps.em().transactional(async (em) => {
       const run = new LedgerCheckRun(LedgerCheckTrigger.ADMIN, period.from, period.to);
-      run.requestedBy = em.getReference(User, admin.id);
+      const requestedBy = actorUserId(actor);
+      run.requestedBy = requestedBy ? em.getReference(User, requestedBy) : null;
       em.persist(run);
       await em.flush();
       await enqueue(em, 'check_ledger', { runId: run.id }, { jobKey: `ledger-check:${run.id}`, maxAttempts: 3 });
@@ -142,47 +142,37 @@ export class ReconciliationService {
 
   // ---------------------------------------------------------------- reads
 
-  async list(ctx: Context, first?: number, after?: string): Promise<ConnectionShape<LedgerCheckRun>> {
-    ctx.requireAdmin();
-    const size = pageSize(first);
-    const where = after
-      ? (() => {
-          const [at, id] = decodeCursor(after, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') as [
-            string,
-            string,
-          ];
-          return { $or: [{ createdAt: { $lt: new Date(at) } }, { createdAt: new Date(at), id: { $lt: id } }] };
-        })()
-      : {};
-    const rows = await ctx.em.find(LedgerCheckRun, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
+  async list(first?: number, after?: string): Promise<ConnectionShape<LedgerCheckRun>> {
+    const page = pageRequest({ first, after }, cursorShapes.stringAndId);
+    const order = [
+      ['createdAt', 'desc'],
+      ['id', 'desc'],
+    ] as const;
+    const where = page.cursor ? keysetCondition(order, [new Date(page.cursor[0] as string), page.cursor[1]], false) : {};
+    const rows = await this.deps.em().find(LedgerCheckRun, where, { orderBy: keysetOrder(order, false), limit: page.size + 1 });
     return toConnection(
       rows,
-      { size, cursor: after ? [after] : null, backward: false },
+      page,
       (r) => [r.createdAt.toISOString(), r.id],
       (r) => r,
     );
   }
 
-  async get(ctx: Context, id: string): Promise<LedgerCheckRun> {
-    ctx.requireAdmin();
+  async get(id: string): Promise<LedgerCheckRun> {
     assertUuid(id);
-    const run = await ctx.em.findOne(LedgerCheckRun, { id });
+    const run = await this.deps.em().findOne(LedgerCheckRun, { id });
     if (!run) throw notFound('Ledger check');
     return run;
   }
 
-  async findings(ctx: Context, runId: string, first?: number, after?: string): Promise<ConnectionShape<LedgerCheckFinding>> {
-    ctx.requireAdmin();
-    const size = pageSize(first);
-    const from = after ? (decodeCursor(after, (v) => v.length === 1 && Number.isInteger(v[0])) as [number])[0] : -1;
-    const rows = await ctx.em.find(
-      LedgerCheckFinding,
-      { run: runId, position: { $gt: from } },
-      { orderBy: { position: 'asc' }, limit: size + 1 },
-    );
+  async findings(runId: string, first?: number, after?: string): Promise<ConnectionShape<LedgerCheckFinding>> {
+    const page = pageRequest({ first, after }, (v) => v.length === 1 && Number.isInteger(v[0]));
+    const order = [['position', 'asc']] as const;
+    const where = page.cursor ? { run: runId, ...keysetCondition(order, page.cursor, false) } : { run: runId };
+    const rows = await this.deps.em().find(LedgerCheckFinding, where, { orderBy: keysetOrder(order, false), limit: page.size + 1 });
     return toConnection(
       rows,
-      { size, cursor: after ? [after] : null, backward: false },
+      page,
       (f) => [f.position],
       (f) => f,
     );
