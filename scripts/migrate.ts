@@ -11,12 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import pino from 'pino';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '../src/config';
 import { openDatabase, resolveDatabaseUrl } from '../src/db/database';
 import { ormOptions } from '../src/db/mikro-orm.config';
+import { createDatabase, dropDatabase } from '../src/db/scratch';
 
 const log = pino({ level: 'info' });
 
@@ -24,19 +24,11 @@ async function withScratchDatabase<T>(fn: (url: string) => Promise<T>): Promise<
   const config = loadConfig();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'advisor-migrate-'));
   const server = await resolveDatabaseUrl(config.databaseUrl, dir, log);
-  const admin = new URL(server.url);
-  admin.pathname = '/postgres';
   const name = `migrate_${randomBytes(4).toString('hex')}`;
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  await client.query(`create database "${name}"`);
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
   try {
-    return await fn(url.toString());
+    return await fn(await createDatabase(server.url, name));
   } finally {
-    await client.query(`drop database if exists "${name}" with (force)`);
-    await client.end();
+    await dropDatabase(server.url, name);
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

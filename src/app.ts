@@ -4,7 +4,7 @@ import type { Config } from './config';
 import { openDatabase } from './db/database';
 import { PgPubSub } from './events/pg-pubsub';
 import { armCrashPoint } from './common/crash';
-import { startJobs, type Jobs } from './jobs';
+import { startJobs, type Jobs } from './jobs/worker';
 import { createEmailTransport, type EmailTransport } from './modules/notifications/transports';
 import { createLogger } from './logging';
 import type Stripe from 'stripe';

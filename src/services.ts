@@ -67,7 +67,12 @@ export function createServices(deps: {
   payoutHooks?: PayoutHooks;
 }): Services {
   const { config, log, orm, payments } = deps;
-  const notifications = new NotificationService({ transport: deps.emailTransport, config, log: log.child({ component: 'email' }) });
+  const notifications = new NotificationService({
+    transport: deps.emailTransport,
+    config,
+    log: log.child({ component: 'email' }),
+    em: () => orm.em.fork(),
+  });
   const priceList = new PriceList(config.pricing);
   const ledger = new LedgerService();
   const calcomSlots = new CalcomSlots(config.calcom.apiBase, config.calcom.apiKey);
@@ -85,7 +90,7 @@ export function createServices(deps: {
   });
   const profileReview = new ProfileReview({ em: () => orm.em.fork() });
   const advisors = new AdvisorService({ notifications, review: profileReview, em: () => orm.em.fork() });
-  const payouts = new PayoutService({ config, log, payments, notifications, em: () => orm.em.fork() });
+  const payouts = new PayoutService({ config, log, payments, notifications, ledger, em: () => orm.em.fork() });
   const webhooks = new WebhookService(() => orm.em.fork(), log.child({ component: 'webhooks' }));
   webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations.reconciliation, payments, deps.payoutHooks ?? payouts).handle);
   webhooks.register(WebhookProvider.CALCOM, new CalcomHandler(consultations, webhooks, () => orm.em.fork()).handle);
@@ -114,9 +119,9 @@ export function createServices(deps: {
     webhooks,
     calcom: new CalcomClient(config.calcom.apiBase, config.calcom.apiKey),
     reviews: new ReviewService({ advisors, em: () => orm.em.fork() }),
-    earnings: new EarningsService(),
+    earnings: new EarningsService({ ledger, em: () => orm.em.fork() }),
     payouts,
-    finance: new FinanceService(),
+    finance: new FinanceService(() => orm.em.fork()),
     reconciliation: new ReconciliationService({ log: log.child({ component: 'ledger-check' }), payments, em: () => orm.em.fork() }),
     limits: createRateLimiter(config, log),
   };

@@ -16,6 +16,7 @@ import {
   at,
   consultation,
   happenedAt,
+  asActor,
   impatientPayouts,
   monthsAgo,
   onboard,
@@ -425,7 +426,7 @@ async function processStep(id: string, advisor: AdvisorFixture, how: string, exp
   if (how === 'timeoutFirst') {
     // Stripe makes the transfer but its answer is late: the client gives up after 200 ms.
     t.stripe.delayNextResponses('/v1/transfers', 1, 1500);
-    const first = await impatientPayouts(t).processOne(id, admin.id);
+    const first = await impatientPayouts(t).process(asActor(admin), id);
     expect(first.status).toBe(PayoutStatus.FAILED);
     expect(first.statusReason).toMatch(/no answer from Stripe/);
     expect(transfersOf()).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { ormOptions } from './mikro-orm.config';
+import { createDatabase } from './scratch';
 
 export interface Database {
   orm: MikroORM;
@@ -33,22 +34,8 @@ export async function resolveDatabaseUrl(
   const { startEmbeddedPostgres } = await importEsm(require.resolve('./embedded.mjs'));
   const pg = await startEmbeddedPostgres({ dataDir: embeddedDir, persistent: true });
   log.warn({ dir: pg.dataDir }, 'DATABASE_URL is unset: started an embedded PostgreSQL (development only)');
-  const base = new URL(pg.url);
-  base.pathname = '/advisor_network';
-  await ensureDatabase(pg.url, 'advisor_network');
-  return { url: base.toString(), stop: pg.stop };
-}
-
-async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (found.rowCount === 0) await client.query(`create database "${name}"`);
-  } finally {
-    await client.end();
-  }
+  const url = await createDatabase(pg.url, 'advisor_network', { ifMissing: true });
+  return { url, stop: pg.stop };
 }
 
 export async function openDatabase(url: string, opts: { migrate: boolean; log: Logger; extra?: Partial<Options> }): Promise<MikroORM> {

@@ -6,7 +6,7 @@ import { ConsultationCharge, Refund } from '../modules/consultation/charge.entit
 import { Consultation, ConsultationStatusChange } from '../modules/consultation/consultation.entity';
 import { LedgerEntry } from '../modules/ledger/ledger.entity';
 import { CalendarSequence, EmailPreferences, OutboxEmail } from '../modules/notifications/email.entity';
-import { AdvisorPayout } from '../modules/payout/payout.entity';
+import { AdvisorPayout, PayoutStatusChange } from '../modules/payout/payout.entity';
 import { LedgerCheckFinding, LedgerCheckRun } from '../modules/reconciliation/reconciliation.entity';
 import { AdvisorReview } from '../modules/review/review.entity';
 import { AuditEntry } from '../modules/audit/audit.entity';
@@ -27,6 +27,7 @@ export const entities = [
   LedgerEntry,
   AdvisorReview,
   AdvisorPayout,
+  PayoutStatusChange,
   WebhookEvent,
   OutboxEmail,
   EmailPreferences,

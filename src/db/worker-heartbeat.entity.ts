@@ -1,7 +1,7 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
- * One row per job-queue worker of a live process, touched every few seconds (src/jobs.ts). Jobs
+ * One row per job-queue worker of a live process, touched every few seconds (src/jobs/worker.ts). Jobs
  * locked by a worker whose row went stale belong to a dead process and are unlocked at once,
  * rather than after graphile-worker's own 4 hours.
  */

@@ -1,146 +1,43 @@
 import Stripe from 'stripe';
+import {
+  createdIn,
+  dateOf,
+  everything,
+  idOf,
+  orNullIfMissing,
+  toAccountState,
+  toDisputeRecord,
+  toPaymentIntentRecord,
+  toPaymentIntentResult,
+  toRefundRecord,
+  toTransferRecord,
+  toTransferResult,
+  type ChargeRecord,
+  type ConnectAccountState,
+  type DisputeRecord,
+  type PaymentIntentRecord,
+  type PaymentIntentResult,
+  type Period,
+  type RefundRecord,
+  type RefundResult,
+  type TransferRecord,
+  type TransferResult,
+  type TransferReversalRecord,
+} from './stripe-records';
 
-export interface PaymentIntentResult {
-  id: string;
-  status: Stripe.PaymentIntent.Status;
-  clientSecret: string | null;
-  chargeId: string | null;
-  /** Why the card was declined, when it was. */
-  failureMessage: string | null;
-}
-
-export interface RefundResult {
-  id: string;
-  amountCents: number;
-  status: string | null;
-  /** Our own label, from the refund's metadata, when we made it. */
-  source?: string | null;
-}
-
-export interface ConnectAccountState {
-  id: string;
-  detailsSubmitted: boolean;
-  payoutsEnabled: boolean;
-}
-
-export interface TransferResult {
-  id: string;
-  amountCents: number;
-  amountReversedCents: number;
-  transferGroup: string | null;
-  metadata: Record<string, string>;
-}
-
-/** Objects created in [from, to), by Stripe's whole-second `created`. */
-export interface Period {
-  from: Date;
-  to: Date;
-}
-
-export interface PaymentIntentRecord {
-  id: string;
-  status: Stripe.PaymentIntent.Status;
-  amountCents: number;
-  amountReceivedCents: number;
-  currency: string;
-  createdAt: Date;
-  latestChargeId: string | null;
-  metadata: Record<string, string>;
-}
-
-export interface ChargeRecord {
-  id: string;
-  paymentIntentId: string | null;
-  status: string;
-  amountCents: number;
-  amountCapturedCents: number;
-  amountRefundedCents: number;
-  refunded: boolean;
-  disputed: boolean;
-  currency: string;
-  createdAt: Date;
-  metadata: Record<string, string>;
-}
-
-export interface RefundRecord extends RefundResult {
-  source: string | null;
-  chargeId: string | null;
-  paymentIntentId: string | null;
-  currency: string;
-  createdAt: Date;
-  reason: string | null;
-  metadata: Record<string, string>;
-}
-
-export interface DisputeRecord {
-  id: string;
-  status: string;
-  amountCents: number;
-  currency: string;
-  chargeId: string;
-  paymentIntentId: string | null;
-  reason: string;
-  createdAt: Date;
-}
-
-export interface TransferRecord extends TransferResult {
-  destination: string | null;
-  currency: string;
-  reversed: boolean;
-  createdAt: Date;
-}
-
-export interface TransferReversalRecord {
-  id: string;
-  transferId: string;
-  amountCents: number;
-  currency: string;
-  createdAt: Date;
-  metadata: Record<string, string>;
-}
-
-const idOf = (v: string | { id: string } | null | undefined): string | null => (typeof v === 'string' ? v : (v?.id ?? null));
-const dateOf = (created: number) => new Date(created * 1000);
-
-/** Stripe's `created` range for a period. */
-function createdIn(period: Period): Stripe.RangeQueryParam {
-  if (!(period.from.getTime() < period.to.getTime())) throw new RangeError('A period must end after it starts');
-  return { gte: Math.floor(period.from.getTime() / 1000), lt: Math.ceil(period.to.getTime() / 1000) };
-}
-
-/** Every item of a list, page after page (100 a page, the most Stripe gives). */
-async function everything<T>(list: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of list) items.push(item);
-  return items;
-}
-
-const toRefundRecord = (r: Stripe.Refund): RefundRecord => ({
-  id: r.id,
-  amountCents: r.amount,
-  status: r.status,
-  source: r.metadata?.source ?? null,
-  chargeId: idOf(r.charge),
-  paymentIntentId: idOf(r.payment_intent),
-  currency: r.currency,
-  createdAt: dateOf(r.created),
-  reason: r.reason ?? null,
-  metadata: r.metadata ?? {},
-});
-
-const toAccountState = (a: Stripe.Account): ConnectAccountState => ({
-  id: a.id,
-  detailsSubmitted: !!a.details_submitted,
-  payoutsEnabled: !!a.payouts_enabled,
-});
-
-const toTransferResult = (t: Stripe.Transfer): TransferResult => ({
-  id: t.id,
-  amountCents: t.amount,
-  amountReversedCents: t.amount_reversed,
-  transferGroup: t.transfer_group ?? null,
-  metadata: t.metadata ?? {},
-});
+export type {
+  ChargeRecord,
+  ConnectAccountState,
+  DisputeRecord,
+  PaymentIntentRecord,
+  PaymentIntentResult,
+  Period,
+  RefundRecord,
+  RefundResult,
+  TransferRecord,
+  TransferResult,
+  TransferReversalRecord,
+} from './stripe-records';
 
 /**
  * True when Stripe may have done what was asked even though we got an error: no answer at all
@@ -186,21 +83,13 @@ export interface ConsultationPaymentRequest {
   idempotencyKey: string;
 }
 
-const toResult = (pi: Stripe.PaymentIntent): PaymentIntentResult => ({
-  id: pi.id,
-  status: pi.status,
-  clientSecret: pi.client_secret,
-  chargeId: typeof pi.latest_charge === 'string' ? pi.latest_charge : (pi.latest_charge?.id ?? null),
-  failureMessage: pi.last_payment_error?.message ?? null,
-});
-
 /**
  * The one file the rest of the code talks to Stripe through. Every call that changes something
  * carries an Idempotency-Key derived from our own ids, so a retry (ours, the SDK's or a job's)
  * can never charge, refund or pay twice.
  */
 export class PaymentGateway {
-  constructor(readonly stripe: Stripe) {}
+  constructor(private readonly stripe: Stripe) {}
 
   /**
    * Creates the consultation's PaymentIntent unconfirmed, so no money moves. Everything sent is
@@ -222,13 +111,13 @@ export class PaymentGateway {
       // Confirmed by us with a card already collected: nothing may redirect the client.
       automatic_payment_methods: input.confirmOnServer ? { enabled: true, allow_redirects: 'never' } : { enabled: true },
     };
-    return toResult(await this.stripe.paymentIntents.create(params, { idempotencyKey: input.idempotencyKey }));
+    return toPaymentIntentResult(await this.stripe.paymentIntents.create(params, { idempotencyKey: input.idempotencyKey }));
   }
 
   /** Charges the card; a decline is an answer (requires_payment_method with its message), not an error. */
   async confirmConsultationIntent(id: string, paymentMethodId: string, idempotencyKey: string): Promise<PaymentIntentResult> {
     try {
-      return toResult(await this.stripe.paymentIntents.confirm(id, { payment_method: paymentMethodId }, { idempotencyKey }));
+      return toPaymentIntentResult(await this.stripe.paymentIntents.confirm(id, { payment_method: paymentMethodId }, { idempotencyKey }));
     } catch (err) {
       if (err instanceof Stripe.errors.StripeCardError) {
         return {
@@ -244,13 +133,13 @@ export class PaymentGateway {
   }
 
   async retrievePaymentIntent(id: string): Promise<PaymentIntentResult> {
-    return toResult(await this.stripe.paymentIntents.retrieve(id));
+    return toPaymentIntentResult(await this.stripe.paymentIntents.retrieve(id));
   }
 
   /** Cancels a PaymentIntent; one already cancelled or already paid is reported as it is, not as an error. */
   async cancelPaymentIntent(id: string, idempotencyKey: string): Promise<PaymentIntentResult> {
     try {
-      return toResult(await this.stripe.paymentIntents.cancel(id, {}, { idempotencyKey }));
+      return toPaymentIntentResult(await this.stripe.paymentIntents.cancel(id, {}, { idempotencyKey }));
     } catch (err) {
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'payment_intent_unexpected_state') {
         return this.retrievePaymentIntent(id);
@@ -272,7 +161,7 @@ export class PaymentGateway {
     const ch = typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
     const refunds = ch ? await this.listRefunds({ paymentIntentId: id }) : [];
     return {
-      intent: toResult(pi),
+      intent: toPaymentIntentResult(pi),
       metadata: pi.metadata ?? {},
       charge: ch ? { id: ch.id, amountRefunded: ch.amount_refunded, refunds } : null,
     };
@@ -439,43 +328,3 @@ export class PaymentGateway {
     return (await everything(this.stripe.disputes.list({ payment_intent: paymentIntentId, limit: 100 }))).map(toDisputeRecord);
   }
 }
-
-/** Stripe's answer, or null for a 404 `resource_missing` (an id Stripe does not know). */
-async function orNullIfMissing<T>(request: Promise<T>): Promise<T | null> {
-  try {
-    return await request;
-  } catch (err) {
-    if (err instanceof Stripe.errors.StripeInvalidRequestError && (err.statusCode === 404 || err.code === 'resource_missing')) return null;
-    throw err;
-  }
-}
-
-const toPaymentIntentRecord = (pi: Stripe.PaymentIntent): PaymentIntentRecord => ({
-  id: pi.id,
-  status: pi.status,
-  amountCents: pi.amount,
-  amountReceivedCents: pi.amount_received,
-  currency: pi.currency,
-  createdAt: dateOf(pi.created),
-  latestChargeId: idOf(pi.latest_charge),
-  metadata: pi.metadata ?? {},
-});
-
-const toTransferRecord = (t: Stripe.Transfer): TransferRecord => ({
-  ...toTransferResult(t),
-  destination: idOf(t.destination),
-  currency: t.currency,
-  reversed: t.reversed,
-  createdAt: dateOf(t.created),
-});
-
-const toDisputeRecord = (d: Stripe.Dispute): DisputeRecord => ({
-  id: d.id,
-  status: d.status,
-  amountCents: d.amount,
-  currency: d.currency,
-  chargeId: idOf(d.charge)!,
-  paymentIntentId: idOf(d.payment_intent),
-  reason: d.reason,
-  createdAt: dateOf(d.created),
-});

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import type { PersonActor } from '../../src/common/actor';
 import { PaymentGateway } from '../../src/payments/gateway';
 import { addMonths, monthOf, type Month } from '../../src/modules/finance/month';
 import { PayoutService } from '../../src/modules/payout/payout.service';
@@ -222,6 +223,12 @@ export async function assertLedgerBalances(t: TestApp, advisorIds?: string[]): P
   }
 }
 
+/** The test user as the actor a service call is made as (what the resolver passes). */
+export function asActor(u: TestUser): PersonActor {
+  const { id, email, givenName, familyName, roles } = u;
+  return { kind: 'person', id, email, givenName, familyName, roles, isAdmin: roles.includes('admin') };
+}
+
 /** A PayoutService whose Stripe client gives up after 200 ms and never retries by itself: for timeout tests. */
 export function impatientPayouts(t: TestApp): PayoutService {
   const s = t.app.services;
@@ -238,6 +245,7 @@ export function impatientPayouts(t: TestApp): PayoutService {
     log: s.log,
     payments: new PaymentGateway(stripe),
     notifications: s.notifications,
+    ledger: s.ledger,
     em: () => s.orm.em.fork(),
   });
 }

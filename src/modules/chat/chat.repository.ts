@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { currentReqId } from '../../logging';
+import { enqueue } from '../../jobs/queue';
 
 /**
  * The chat tables' hand-written SQL: only what buys a concurrency guarantee. Everything else goes
@@ -32,10 +32,11 @@ export const chatRepository = {
     runAt: Date,
     mode: 'preserve_run_at' | 'replace',
   ): Promise<void> {
-    await em.execute(
-      `select graphile_worker.add_job('chat_unread_email', json_build_object('consultationId', ?::text, 'userId', ?::text, 'reqId', ?::text),
-         run_at := ?::timestamptz, job_key := ?, job_key_mode := ?, max_attempts := 5)`,
-      [consultationId, userId, currentReqId(), runAt, `chat-unread:${consultationId}:${userId}`, mode],
+    await enqueue(
+      em,
+      'chat_unread_email',
+      { consultationId, userId },
+      { runAt, jobKey: `chat-unread:${consultationId}:${userId}`, jobKeyMode: mode, maxAttempts: 5 },
     );
   },
 };

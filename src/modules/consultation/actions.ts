@@ -4,7 +4,7 @@ import type { Actor, PersonActor } from '../../common/actor';
 import { badInput, conflict, notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
 import type { Config } from '../../config';
-import { currentReqId } from '../../logging';
+import { enqueue } from '../../jobs/queue';
 import type { ConsultationPaymentRequest, PaymentGateway } from '../../payments/gateway';
 import { Advisor } from '../advisor/advisor.entity';
 import type { NotificationService } from '../notifications/notification.service';
@@ -78,9 +78,12 @@ export class ConsultationActions {
       await this.deps.notifications.consultationCancelled(em, c, decision, charge?.totalAmountCents ?? 0);
       if (c.calBookingId && !fromCalcom && this.deps.config.calcom.apiKey) {
         // Cal.com holds the calendar: tell it too, from the job queue so a Cal.com outage retries.
-        await em.execute(
-          `select graphile_worker.add_job('calcom_cancel_booking', json_build_object('uid', ?::text, 'reason', ?::text, 'reqId', ?::text), job_key := ?, max_attempts := 15)`,
-          [c.calBookingId, reason ?? 'Cancelled', currentReqId(), `calcom-cancel:${c.calBookingId}`],
+        const uid = c.calBookingId;
+        await enqueue(
+          em,
+          'calcom_cancel_booking',
+          { uid, reason: reason ?? 'Cancelled' },
+          { jobKey: `calcom-cancel:${uid}`, maxAttempts: 15 },
         );
       }
     });

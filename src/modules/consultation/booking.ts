@@ -5,7 +5,7 @@ import type { PersonActor } from '../../common/actor';
 import { crashPoint } from '../../common/crash';
 import { conflict, DomainError, forbidden, notFound } from '../../common/errors';
 import type { Config } from '../../config';
-import { currentReqId } from '../../logging';
+import { enqueue, enqueueEach } from '../../jobs/queue';
 import {
   isAmbiguousStripeError,
   type ConsultationPaymentRequest,
@@ -122,10 +122,11 @@ export class ConsultationBooking {
       em.persist(charge);
       await lifecycle.created(em, c, { kind: ActorKind.CLIENT, userId: client.id });
       // The hold ends by itself if the payment never completes.
-      await em.execute(
-        `select graphile_worker.add_job('expire_unpaid_booking', json_build_object('consultationId', ?::text, 'reqId', ?::text),
-           run_at := ?::timestamptz, job_key := ?, max_attempts := ?)`,
-        [id, currentReqId(), c.paymentExpiresAt, `expire:${id}`, EXPIRY_MAX_ATTEMPTS],
+      await enqueue(
+        em,
+        'expire_unpaid_booking',
+        { consultationId: id },
+        { runAt: c.paymentExpiresAt!, jobKey: `expire:${id}`, maxAttempts: EXPIRY_MAX_ATTEMPTS },
       );
       return c;
     });
@@ -313,16 +314,16 @@ export class ConsultationBooking {
    * never recorded (a crash between the hold and its outcome), each get a settle_hold job.
    */
   async queueHoldSettlements(limit = 1000): Promise<number> {
-    const rows = await this.deps.em().execute<{ n: string }[]>(
-      `select count(graphile_worker.add_job('settle_hold', json_build_object('consultationId', c.id::text),
-         job_key := 'settle:' || c.id::text, max_attempts := ?)) as n
-       from (select c.id from consultations c join consultation_charges ch on ch.consultation_id = c.id
-             where c.status = 'pending_payment'
-               and (c.payment_expires_at <= now() or (ch.stripe_payment_intent_id is null and c.created_at < now() - interval '10 seconds'))
-             order by c.payment_expires_at limit ?) c`,
-      [EXPIRY_MAX_ATTEMPTS, limit],
-    );
-    return Number(rows[0]?.n ?? 0);
+    return enqueueEach(this.deps.em(), 'settle_hold', {
+      payload: { consultationId: 'c.id::text' },
+      from: `(select c.id from consultations c join consultation_charges ch on ch.consultation_id = c.id
+              where c.status = 'pending_payment'
+                and (c.payment_expires_at <= now() or (ch.stripe_payment_intent_id is null and c.created_at < now() - interval '10 seconds'))
+              order by c.payment_expires_at limit ?) c`,
+      params: [limit],
+      jobKey: `'settle:' || c.id::text`,
+      maxAttempts: EXPIRY_MAX_ATTEMPTS,
+    });
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { crashPoint } from '../../common/crash';
-import { currentReqId } from '../../logging';
+import { enqueue } from '../../jobs/queue';
 import { isAmbiguousStripeError, type PaymentGateway } from '../../payments/gateway';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NotificationService } from '../notifications/notification.service';
@@ -40,10 +40,11 @@ export class ConsultationRefunds {
    * records why on the charge (refundOrRecordRefusal).
    */
   async queue(em: EntityManager, id: string, source: RefundSource, userId: string | null, reason: string | null): Promise<void> {
-    await em.execute(
-      `select graphile_worker.add_job('refund_consultation', json_build_object('consultationId', ?::text, 'source', ?::text, 'userId', ?::text, 'reason', ?::text, 'reqId', ?::text),
-         run_at := now() + interval '30 seconds', job_key := ?, max_attempts := 12)`,
-      [id, source, userId, reason, currentReqId(), `refund:${id}`],
+    await enqueue(
+      em,
+      'refund_consultation',
+      { consultationId: id, source, userId, reason },
+      { delayMs: 30_000, jobKey: `refund:${id}`, maxAttempts: 12 },
     );
   }
 

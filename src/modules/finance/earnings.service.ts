@@ -1,9 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { actorUserId, type Actor, type PersonActor } from '../../common/actor';
 import { badInput, conflict, forbidden, notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
-import type { Context } from '../../context';
-import type { Advisor } from '../advisor/advisor.entity';
+import { Advisor } from '../advisor/advisor.entity';
+import { Consultation } from '../consultation/consultation.entity';
 import { LedgerKind } from '../ledger/ledger.entity';
+import { LEDGER_ENTRY_COLUMNS, type LedgerService, type RawLedgerEntry } from '../ledger/ledger.service';
 import { AdvisorPayout } from '../payout/payout.entity';
 import { addMonths, monthFromFirstDay, monthOf, parseMonth, type Month } from './month';
 
@@ -77,17 +79,25 @@ const MAX_ADJUSTMENT_CENTS = 1_000_000;
  * here derives earnings again: every figure is a sum of ledger entries (THE EARNINGS RULE).
  */
 export class EarningsService {
-  async forMonth(ctx: Context, monthKey: string): Promise<{ summary: EarningsSummary; entries: LedgerEntryRow[] }> {
-    const advisor = await this.requireAdvisor(ctx);
+  constructor(
+    private readonly deps: {
+      ledger: LedgerService;
+      em: () => EntityManager;
+    },
+  ) {}
+
+  async forMonth(actor: PersonActor, monthKey: string): Promise<{ summary: EarningsSummary; entries: LedgerEntryRow[] }> {
+    const em = this.deps.em();
+    const advisor = await this.advisorOf(em, actor);
     const month = parseMonth(monthKey);
-    const summary = await this.summary(ctx.em, advisor.id, month);
-    return { summary, entries: await this.entries(ctx.em, advisor.id, month) };
+    const summary = await this.summary(em, advisor.id, month);
+    return { summary, entries: await this.entries(em, advisor.id, month) };
   }
 
   /** Every month from the advisor's first entry or payout to the current one, newest first. */
-  async history(ctx: Context): Promise<EarningsSummary[]> {
-    const advisor = await this.requireAdvisor(ctx);
-    const em = ctx.em;
+  async history(actor: PersonActor): Promise<EarningsSummary[]> {
+    const em = this.deps.em();
+    const advisor = await this.advisorOf(em, actor);
     const rows = await em.execute<(SumsRow & { month: string })[]>(
       `select to_char(date_trunc('month', accrued_at at time zone 'UTC'), 'YYYY-MM') as month, ${SUMS}
        from ledger_entries where advisor_id = ? group by 1 order by 1`,
@@ -122,16 +132,15 @@ export class EarningsService {
   }
 
   private async entries(em: EntityManager, advisorId: string, month: Month): Promise<LedgerEntryRow[]> {
-    const rows = await em.execute<RawEntry[]>(
-      `select ${ENTRY_COLUMNS} from ledger_entries where advisor_id = ? and accrued_at >= ? and accrued_at < ? order by accrued_at, id`,
+    const rows = await em.execute<RawLedgerEntry[]>(
+      `select ${LEDGER_ENTRY_COLUMNS} from ledger_entries where advisor_id = ? and accrued_at >= ? and accrued_at < ? order by accrued_at, id`,
       [advisorId, month.start, month.end],
     );
     return rows.map(toEntryRow);
   }
 
   /** An admin's correction, with who and why; an optional key makes a double submit one entry. */
-  async createAdjustment(ctx: Context, input: AdjustmentInput): Promise<LedgerEntryRow> {
-    const admin = ctx.requireAdmin();
+  async createAdjustment(actor: Actor, input: AdjustmentInput): Promise<LedgerEntryRow> {
     const advisorId = assertUuid(input.advisorId, 'advisorId');
     const consultationId = input.consultationId ? assertUuid(input.consultationId, 'consultationId') : null;
     if (!Number.isInteger(input.amountCents) || input.amountCents === 0 || Math.abs(input.amountCents) > MAX_ADJUSTMENT_CENTS) {
@@ -146,29 +155,25 @@ export class EarningsService {
     const key = input.idempotencyKey ?? null;
     if (key !== null && !/^[\w-]{8,100}$/.test(key)) throw badInput('idempotencyKey', 'must be 8-100 letters, digits, _ or -');
 
-    return ctx.em.transactional(async (em) => {
-      const [advisor] = await em.execute<{ id: string }[]>('select id from advisors where id = ?', [advisorId]);
+    return this.deps.em().transactional(async (em) => {
+      const advisor = await em.findOne(Advisor, { id: advisorId }, { fields: ['id'] });
       if (!advisor) throw notFound('Advisor');
       if (consultationId) {
-        const [c] = await em.execute<{ advisor_id: string }[]>('select advisor_id from consultations where id = ?', [consultationId]);
+        const c = await em.findOne(Consultation, { id: consultationId }, { fields: ['advisor'] });
         if (!c) throw notFound('Consultation');
-        if (c.advisor_id !== advisorId) throw badInput('consultationId', 'is not a consultation of this advisor');
+        if (c.advisor.id !== advisorId) throw badInput('consultationId', 'is not a consultation of this advisor');
       }
-      const externalRef = key ? `adjustment:${key}` : null;
-      const inserted = await em.execute<RawEntry[]>(
-        `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, external_ref, created_by_id, notes, created_at)
-         values (gen_random_uuid(), ?, ?, 'manual', ?, now(), ?, ?, ?, now())
-         on conflict (kind, external_ref) where external_ref is not null do nothing
-         returning ${ENTRY_COLUMNS}`,
-        [advisorId, consultationId, input.amountCents, externalRef, admin.id, notes ? `${reason}\n${notes}` : reason],
-      );
-      if (inserted[0]) return toEntryRow(inserted[0]);
+      const { entry, created } = await this.deps.ledger.addAdjustment(em, {
+        advisorId,
+        consultationId,
+        amountCents: input.amountCents,
+        externalRef: key ? `adjustment:${key}` : null,
+        createdById: actorUserId(actor),
+        notes: notes ? `${reason}\n${notes}` : reason,
+      });
+      const row = toEntryRow(entry);
+      if (created) return row;
       // The same key again: the entry it made, if this is the same adjustment.
-      const [existing] = await em.execute<RawEntry[]>(
-        `select ${ENTRY_COLUMNS} from ledger_entries where kind = 'manual' and external_ref = ?`,
-        [externalRef],
-      );
-      const row = toEntryRow(existing!);
       if (row.advisorId !== advisorId || row.amountCents !== input.amountCents) {
         throw conflict('This idempotency key was already used for a different adjustment');
       }
@@ -176,31 +181,15 @@ export class EarningsService {
     });
   }
 
-  private async requireAdvisor(ctx: Context): Promise<Advisor> {
-    ctx.requireViewer();
-    // Any status: a suspended advisor may still see what they earned and were paid.
-    const advisor = await ctx.myAdvisor();
+  /** The actor's advisor profile in any status: a suspended advisor may still see what they earned and were paid. */
+  private async advisorOf(em: EntityManager, actor: PersonActor): Promise<Advisor> {
+    const advisor = await em.findOne(Advisor, { user: actor.id });
     if (!advisor) throw forbidden('You have no advisor profile');
     return advisor;
   }
 }
 
-interface RawEntry {
-  id: string;
-  advisor_id: string;
-  consultation_id: string | null;
-  kind: LedgerKind;
-  amount_cents: number;
-  accrued_at: Date;
-  notes: string | null;
-  payout_id: string | null;
-  created_by_id: string | null;
-  created_at: Date;
-}
-
-const ENTRY_COLUMNS = 'id, advisor_id, consultation_id, kind, amount_cents, accrued_at, notes, payout_id, created_by_id, created_at';
-
-function toEntryRow(r: RawEntry): LedgerEntryRow {
+function toEntryRow(r: RawLedgerEntry): LedgerEntryRow {
   return {
     id: r.id,
     advisorId: r.advisor_id,

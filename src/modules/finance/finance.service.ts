@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
-import type { Context } from '../../context';
 import { parseMonth, type Month } from './month';
 
 /**
@@ -62,13 +61,16 @@ const MAX_METRICS_RANGE_MS = 5 * 366 * 86_400_000;
 const num = (v: unknown): number => Number(v ?? 0);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
+/**
+ * Admins' reports (the resolver checks the role). Read-only: reporting sums across the money
+ * tables, in SQL, on a fork of their own.
+ */
 export class FinanceService {
-  async report(ctx: Context, monthKey: string): Promise<FinanceReport> {
-    ctx.requireAdmin();
-    return this.reportFor(ctx.em.fork(), parseMonth(monthKey));
-  }
+  constructor(private readonly em: () => EntityManager) {}
 
-  async reportFor(em: EntityManager, month: Month): Promise<FinanceReport> {
+  async report(monthKey: string): Promise<FinanceReport> {
+    const month = parseMonth(monthKey);
+    const em = this.em();
     const [c] = await em.execute<Record<string, string>[]>(
       `with ch as (
          select cc.total_amount_cents as total, cc.platform_fee_cents as fee, cc.refunded_cents, cc.status, cc.dispute_status,
@@ -133,12 +135,11 @@ export class FinanceService {
   }
 
   /** The plan's KPIs over [from, to), computed in SQL. */
-  async metrics(ctx: Context, from: Date, to: Date): Promise<PlatformMetrics> {
-    ctx.requireAdmin();
+  async metrics(from: Date, to: Date): Promise<PlatformMetrics> {
     if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw badInput('from', 'and to must be valid times');
     if (from.getTime() >= to.getTime()) throw badInput('to', 'must be after from');
     if (to.getTime() - from.getTime() > MAX_METRICS_RANGE_MS) throw badInput('to', 'must be at most 5 years after from');
-    const [r] = await ctx.em.fork().execute<Record<string, string | null>[]>(
+    const [r] = await this.em().execute<Record<string, string | null>[]>(
       `with
        b as (select ?::timestamptz as f, ?::timestamptz as t),
        paid as (

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { LedgerEntry, LedgerKind } from './ledger.entity';
 
 /** An earning as the consultation module decided it (earning-policy.ts). */
 export interface EarningEntry {
@@ -98,4 +99,112 @@ export class LedgerService {
     );
     return rows.length > 0;
   }
+
+  // ================================================================================================
+  // Added for the payout and finance modules (issue 9): the ledger writes and sums they used to do in
+  // their own SQL. Callers pass their unit of work (EntityManager) and hold the locks noted per method.
+  // ==================================================================================================
+  /** Advisors with entries accrued before `before` that are in no payout yet, in id order. */
+  async advisorsWithUnpaid(em: EntityManager, before: Date): Promise<string[]> {
+    const rows = await em.execute<{ advisor_id: string }[]>(
+      'select distinct advisor_id from ledger_entries where payout_id is null and accrued_at < ? order by advisor_id',
+      [before],
+    );
+    return rows.map((r) => r.advisor_id);
+  }
+
+  /**
+   * Locks the advisor's entries accrued before `before` that are in no payout yet (FOR UPDATE, to
+   * the caller's commit) and returns their ids and sum. An entry written meanwhile is not picked.
+   */
+  async lockUnpaid(em: EntityManager, advisorId: string, before: Date): Promise<{ ids: string[]; totalCents: number }> {
+    const rows = await em.execute<{ id: string; amount_cents: number }[]>(
+      'select id, amount_cents from ledger_entries where advisor_id = ? and payout_id is null and accrued_at < ? for update',
+      [advisorId, before],
+    );
+    return { ids: rows.map((r) => r.id), totalCents: rows.reduce((sum, r) => sum + Number(r.amount_cents), 0) };
+  }
+
+  /** Points exactly these entries (locked by lockUnpaid) at their payout. */
+  async assignToPayout(em: EntityManager, entryIds: string[], payoutId: string): Promise<void> {
+    await em.nativeUpdate(LedgerEntry, { id: { $in: entryIds } }, { payout: payoutId });
+  }
+
+  /** How many consultations' earnings a payout pays. */
+  async earningsInPayout(em: EntityManager, payoutId: string): Promise<number> {
+    return em.count(LedgerEntry, { payout: payoutId, kind: LedgerKind.EARNING });
+  }
+
+  /**
+   * Re-credits what Stripe reversed of a payout transfer as an unpaid MANUAL entry, keyed by the
+   * running total reversed, so a redelivery adds nothing and a second partial reversal adds only
+   * its part. Returns the amount credited now (0 when nothing was owed). The caller holds the
+   * payout's row lock.
+   */
+  async recreditTransferReversal(
+    em: EntityManager,
+    input: { advisorId: string; transferId: string; amountReversedCents: number; notes: (deltaCents: number) => string },
+  ): Promise<number> {
+    const [credited] = await em.execute<{ cents: string }[]>(
+      `select coalesce(sum(amount_cents), 0) as cents from ledger_entries
+       where kind = 'manual' and advisor_id = ? and starts_with(external_ref, ?)`,
+      [input.advisorId, `transfer-reversal:${input.transferId}:`],
+    );
+    const delta = input.amountReversedCents - Number(credited?.cents ?? 0);
+    if (delta <= 0) return 0;
+    await em.execute(
+      `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, external_ref, notes, created_at)
+       values (gen_random_uuid(), ?, null, 'manual', ?, now(), ?, ?, now())
+       on conflict (kind, external_ref) where external_ref is not null do nothing`,
+      [input.advisorId, delta, `transfer-reversal:${input.transferId}:${input.amountReversedCents}`, input.notes(delta)],
+    );
+    return delta;
+  }
+
+  /**
+   * An admin's correction (a MANUAL entry with who and why); an `externalRef` makes a second
+   * submit of the same one return the first entry instead of adding another.
+   */
+  async addAdjustment(
+    em: EntityManager,
+    input: {
+      advisorId: string;
+      consultationId: string | null;
+      amountCents: number;
+      externalRef: string | null;
+      createdById: string | null;
+      notes: string;
+    },
+  ): Promise<{ entry: RawLedgerEntry; created: boolean }> {
+    const inserted = await em.execute<RawLedgerEntry[]>(
+      `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, external_ref, created_by_id, notes, created_at)
+       values (gen_random_uuid(), ?, ?, 'manual', ?, now(), ?, ?, ?, now())
+       on conflict (kind, external_ref) where external_ref is not null do nothing
+       returning ${LEDGER_ENTRY_COLUMNS}`,
+      [input.advisorId, input.consultationId, input.amountCents, input.externalRef, input.createdById, input.notes],
+    );
+    if (inserted[0]) return { entry: inserted[0], created: true };
+    const [existing] = await em.execute<RawLedgerEntry[]>(
+      `select ${LEDGER_ENTRY_COLUMNS} from ledger_entries where kind = 'manual' and external_ref = ?`,
+      [input.externalRef],
+    );
+    return { entry: existing!, created: false };
+  }
 }
+
+/** A ledger row as the finance module shows it (raw columns, so amounts and dates are as stored). */
+export interface RawLedgerEntry {
+  id: string;
+  advisor_id: string;
+  consultation_id: string | null;
+  kind: LedgerKind;
+  amount_cents: number;
+  accrued_at: Date;
+  notes: string | null;
+  payout_id: string | null;
+  created_by_id: string | null;
+  created_at: Date;
+}
+
+export const LEDGER_ENTRY_COLUMNS =
+  'id, advisor_id, consultation_id, kind, amount_cents, accrued_at, notes, payout_id, created_by_id, created_at';

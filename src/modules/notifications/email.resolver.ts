@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, 
 import { IsBoolean, IsOptional } from 'class-validator';
 import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
-import { Connection } from '../../graphql/connection';
+import { Connection, mapConnection } from '../../graphql/connection';
 import { EmailStatus, type OutboxEmail } from './email.entity';
 
 registerEnumType(EmailStatus, {
@@ -69,20 +69,19 @@ export class EmailResolver {
     @Arg('first', () => Int, { description: 'How many items, from 1 to 100', nullable: true }) first?: number,
     @Arg('after', () => String, { description: 'The items after this cursor (an `endCursor`)', nullable: true }) after?: string,
   ) {
-    const conn = await ctx.services.notifications.list(ctx, status, first, after);
-    return { pageInfo: conn.pageInfo, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: toView(e.node) })) };
+    return mapConnection(await ctx.services.notifications.admin.list(status, first, after), toView);
   }
 
   @Authorized(Access.ADMIN)
   @Mutation(() => EmailView, { description: 'Send a FAILED email again (it becomes PENDING and is delivered by the queue)' })
   async resendEmail(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The email id' }) id: string) {
-    return toView(await ctx.services.notifications.resend(ctx, id));
+    return toView(await ctx.services.notifications.admin.resend(id));
   }
 
   @Authorized()
   @Query(() => EmailPreferencesView, { description: 'Which optional emails you receive' })
   async myEmailPreferences(@Ctx() ctx: Context): Promise<EmailPreferencesView> {
-    return ctx.services.notifications.preferences(ctx.em, ctx.requireViewer().id);
+    return ctx.services.notifications.admin.preferences(ctx.requireActor());
   }
 
   @Authorized()
@@ -91,6 +90,6 @@ export class EmailResolver {
     @Ctx() ctx: Context,
     @Arg('input', () => EmailPreferencesInput, { description: 'The emails to turn on or off' }) input: EmailPreferencesInput,
   ) {
-    return ctx.services.notifications.setPreferences(ctx.em, ctx.requireViewer().id, input);
+    return ctx.services.notifications.admin.setPreferences(ctx.requireActor(), input);
   }
 }

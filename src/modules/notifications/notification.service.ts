@@ -1,30 +1,18 @@
-import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
-import { DomainError, notFound } from '../../common/errors';
-import { assertUuid } from '../../common/ids';
-import type { Context } from '../../context';
-import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
 import type { Advisor } from '../advisor/advisor.entity';
 import type { AdvisorAction } from '../advisor/advisor.state';
 import { RefundSource } from '../consultation/charge.entity';
 import { ActorKind, Consultation, ConsultationStatus } from '../consultation/consultation.entity';
-import { EmailStatus, OutboxEmail } from './email.entity';
-import { invitation } from './ics';
-import { optOutUrl } from './links';
+import { OutboxEmail } from './email.entity';
+import { EmailAdmin } from './email.admin';
+import { EmailDelivery, parseFrom, queueDelivery, type Sender } from './delivery';
+import { insertOutboxEmail, nextCalendarSequence } from './email.repository';
 import { EmailRenderer } from './render';
-import {
-  OPT_OUT,
-  type Calendar,
-  type OptOutKind,
-  type Reader,
-  type RefundReason,
-  type TemplateData,
-  type TemplateId,
-} from './templates/types';
-import type { EmailTransport, OutgoingEmail } from './transports';
-import { currentReqId } from '../../logging';
+import { type Calendar, type Reader, type RefundReason, type TemplateData, type TemplateId } from './templates/types';
+import type { EmailTransport } from './transports';
+import { enqueue, removeJob } from '../../jobs/queue';
 
 export { formatCents } from './format';
 export { LogTransport, type EmailTransport } from './transports';
@@ -50,31 +38,6 @@ const CANCELLATION_REFUNDS: readonly RefundSource[] = [
   RefundSource.ADVISOR_CANCELLATION,
   RefundSource.CALCOM_CANCELLATION,
 ];
-const EMAIL_ADDRESS = /[^\s<>()"',;:]+@[^\s<>()"',;:]+/g;
-
-/** Error text without addresses: it goes to the outbox row and, through the job queue, to the log. */
-export function redactAddresses(text: string): string {
-  return text.replace(EMAIL_ADDRESS, '<address>');
-}
-
-/** An SMTP 5xx answer will not change on a retry; anything else (4xx, network, timeouts) may. */
-function isPermanent(err: unknown): boolean {
-  const code = (err as { responseCode?: unknown })?.responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
-}
-
-function describe(err: unknown): string {
-  const e = err as { message?: string; responseCode?: number; code?: string };
-  return redactAddresses([e.code, e.responseCode, e.message ?? String(err)].filter((p) => p !== undefined && p !== '').join(' '));
-}
-
-function parseFrom(from: string): { name: string; address: string; domain: string } {
-  const m = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(from);
-  const address = (m ? m[2] : from).trim();
-  const name = (m ? m[1] : '').trim() || address;
-  return { name, address, domain: address.split('@')[1] ?? 'localhost' };
-}
-
 function advisorReader(a: Advisor): Reader {
   return { locale: a.locale, timeZone: a.timezone, firstName: a.user.givenName };
 }
@@ -90,11 +53,16 @@ function clientReader(c: Consultation): Reader {
  */
 export class NotificationService {
   readonly renderer: EmailRenderer;
-  private readonly from: ReturnType<typeof parseFrom>;
+  private readonly from: Sender;
+  private readonly delivery: EmailDelivery;
+  /** Admins' view of the outbox, and each user's opt-outs. */
+  readonly admin: EmailAdmin;
 
-  constructor(private readonly deps: { transport: EmailTransport; config: Config; log: Logger }) {
+  constructor(private readonly deps: { transport: EmailTransport; config: Config; log: Logger; em: () => EntityManager }) {
     this.renderer = new EmailRenderer(deps.config.publicAppUrl);
     this.from = parseFrom(deps.config.email.from);
+    this.delivery = new EmailDelivery({ ...deps, renderer: this.renderer, from: this.from });
+    this.admin = new EmailAdmin(deps);
   }
 
   get transport(): EmailTransport {
@@ -103,24 +71,10 @@ export class NotificationService {
 
   async enqueue<T extends TemplateId>(em: EntityManager, message: EmailMessage<T>): Promise<boolean> {
     const subject = this.renderer.subject(message.template, message.data as unknown as Record<string, unknown>);
-    const rows = await em.execute<{ id: string }[]>(
-      `insert into email_outbox (id, dedupe_key, to_address, recipient_id, template, subject, data)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?::jsonb)
-       on conflict (dedupe_key) do nothing returning id`,
-      [message.dedupeKey, message.to, message.recipientId, message.template, subject, JSON.stringify(message.data)],
-    );
-    if (!rows[0]) return false;
-    await this.queueDelivery(em, rows[0].id, message.deliverAt ?? null);
+    const id = await insertOutboxEmail(em, { ...message, subject });
+    if (!id) return false;
+    await queueDelivery(em, id, message.deliverAt ?? null, this.deps.config.email.maxAttempts);
     return true;
-  }
-
-  private async queueDelivery(em: EntityManager, id: string, at: Date | null): Promise<void> {
-    // The job key makes a resend and a leftover job one job, never two sends racing.
-    await em.execute(
-      `select graphile_worker.add_job('deliver_email', json_build_object('id', ?::text, 'reqId', ?::text),
-         run_at := coalesce(?::timestamptz, now()), job_key := ?, max_attempts := ?)`,
-      [id, currentReqId(), at, `email:${id}`, this.deps.config.email.maxAttempts],
-    );
   }
 
   // ---------------------------------------------------------------- what each change sends
@@ -176,8 +130,7 @@ export class NotificationService {
     decision: { refund: 'full' | 'none'; explanation: string },
     chargedCents: number,
   ): Promise<void> {
-    const confirmed = await em.execute(`select 1 from email_outbox where dedupe_key = ?`, [`booking-confirmed:${c.id}`]);
-    if (confirmed.length === 0) return;
+    if ((await em.count(OutboxEmail, { dedupeKey: `booking-confirmed:${c.id}` })) === 0) return;
     const by = c.cancelledBy === ActorKind.CLIENT ? 'client' : c.cancelledBy === ActorKind.ADVISOR ? 'advisor' : 'platform';
     let reason: RefundReason;
     if (decision.refund === 'none') reason = chargedCents > 0 ? 'client-late' : 'not-charged';
@@ -258,10 +211,8 @@ export class NotificationService {
   ): Promise<void> {
     if (source && CANCELLATION_REFUNDS.includes(source)) return;
     // An admin refund that cancelled the consultation: its cancellation notice told the amount.
-    const announced = await em.execute(`select 1 from email_outbox where dedupe_key = ? and data->>'refundCents' is not null`, [
-      `cancelled:${c.id}:client`,
-    ]);
-    if (announced.length) return;
+    const notice = await em.findOne(OutboxEmail, { dedupeKey: `cancelled:${c.id}:client` });
+    if (notice && notice.data.refundCents !== null && notice.data.refundCents !== undefined) return;
     await this.enqueue(em, {
       dedupeKey: `refund:${stripeRefundId}`,
       to: c.client.email,
@@ -336,26 +287,22 @@ export class NotificationService {
     for (const role of ['client', 'advisor'] as const) {
       const key = `reminder:${c.id}:${role}`;
       if (runAt.getTime() <= Date.now()) {
-        await em.execute(`select graphile_worker.remove_job(?)`, [key]);
+        await removeJob(em, key);
         continue;
       }
-      await em.execute(
-        `select graphile_worker.add_job('send_reminder', json_build_object('consultationId', ?::text, 'role', ?::text),
-           run_at := ?::timestamptz, job_key := ?, max_attempts := 5)`,
-        [c.id, role, runAt, key],
-      );
+      await enqueue(em, 'send_reminder', { consultationId: c.id, role }, { runAt, jobKey: key, maxAttempts: 5 });
     }
   }
 
   async dropReminders(em: EntityManager, consultationId: string): Promise<void> {
     for (const role of ['client', 'advisor']) {
-      await em.execute(`select graphile_worker.remove_job(?)`, [`reminder:${consultationId}:${role}`]);
+      await removeJob(em, `reminder:${consultationId}:${role}`);
     }
   }
 
   /** The reminder job: queues the email if the consultation is still on, at the time the job was set for. */
-  async remind(em: EntityManager, consultationId: string, role: ReminderRole): Promise<'queued' | 'skipped'> {
-    return em.transactional(async (tx) => {
+  async remind(consultationId: string, role: ReminderRole): Promise<'queued' | 'skipped'> {
+    return this.deps.em().transactional(async (tx) => {
       const c = await tx.findOne(Consultation, { id: consultationId }, { populate: ['advisor.user', 'client'] });
       const lead = c ? c.startTime.getTime() - Date.now() : 0;
       // Not live any more (cancelled, started, done), or moved without this job following.
@@ -383,220 +330,14 @@ export class NotificationService {
     });
   }
 
-  // ---------------------------------------------------------------- delivery
-
-  /**
-   * The job: sends one outbox email at most once per acceptance. The row is locked for the send, so
-   * a second job for it waits and then finds it SENT. A failure is recorded and retried by the queue
-   * with backoff; a permanent one (SMTP 5xx) or the last attempt ends FAILED, for an admin to resend.
-   * What remains: a crash between the SMTP server's acceptance and our commit sends it again on the
-   * retry, with the same Message-ID (`<outbox id@domain>`), so the copy is recognisable.
-   */
-  async deliver(
-    em: EntityManager,
-    id: string,
-    job: { attempt: number; maxAttempts: number } = { attempt: 1, maxAttempts: 1 },
-  ): Promise<void> {
-    let retry: Error | null = null;
-    await em.transactional(async (tx) => {
-      const email = await tx.findOne(OutboxEmail, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!email || email.status !== EmailStatus.PENDING) return;
-      const skip = await this.skipReason(tx, email);
-      if (skip) {
-        email.status = EmailStatus.SKIPPED;
-        email.lastError = skip;
-        return;
-      }
-      email.attempts += 1;
-      let outgoing: OutgoingEmail;
-      try {
-        outgoing = await this.compose(email);
-      } catch (err) {
-        // Our own bug, not the recipient's: no retry will fix it; an admin resends after the fix.
-        email.status = EmailStatus.FAILED;
-        email.lastError = `could not render: ${describe(err)}`;
-        this.deps.log.error({ outboxId: id, template: email.template, error: email.lastError }, 'email could not be rendered');
-        return;
-      }
-      try {
-        await this.deps.transport.send(outgoing);
-      } catch (err) {
-        email.lastError = describe(err);
-        if (isPermanent(err) || job.attempt >= job.maxAttempts) {
-          email.status = EmailStatus.FAILED;
-          this.deps.log.warn({ outboxId: id, template: email.template, error: email.lastError }, 'email delivery failed for good');
-        } else {
-          // Thrown after the commit, so the error is kept and the queue retries with backoff.
-          retry = new Error(`email ${id} not delivered (attempt ${job.attempt} of ${job.maxAttempts}): ${email.lastError}`);
-        }
-        return;
-      }
-      email.status = EmailStatus.SENT;
-      email.sentAt = new Date();
-      email.lastError = null;
-    });
-    if (retry) throw retry;
-  }
-
-  /** Why an email due now should not go out after all, or null. */
-  private async skipReason(em: EntityManager, email: OutboxEmail): Promise<string | null> {
-    const kind = OPT_OUT[email.template as TemplateId];
-    if (kind && email.recipientId) {
-      const column = kind === 'reminders' ? 'reminders' : 'rating_prompts';
-      const [pref] = await em.execute<{ on: boolean }[]>(`select ${column} as on from email_preferences where user_id = ?`, [
-        email.recipientId,
-      ]);
-      if (pref && !pref.on) return `the recipient turned off ${kind}`;
-    }
-    const consultationId = typeof email.data.consultationId === 'string' ? email.data.consultationId : null;
-    if (email.template === 'consultation-rating' && consultationId) {
-      const reviewed = await em.execute(`select 1 from advisor_reviews where consultation_id = ?`, [consultationId]);
-      if (reviewed.length) return 'already reviewed';
-    }
-    if (kind === 'reminders' && consultationId) {
-      const [row] = await em.execute<{ status: string; start_time: Date }[]>(`select status, start_time from consultations where id = ?`, [
-        consultationId,
-      ]);
-      if (!row || row.status !== ConsultationStatus.SCHEDULED || new Date(row.start_time).toISOString() !== email.data.startTime) {
-        return 'the consultation is no longer scheduled at that time';
-      }
-    }
-    return null;
-  }
-
-  private async compose(email: OutboxEmail): Promise<OutgoingEmail> {
-    const template = email.template as TemplateId;
-    const kind = OPT_OUT[template];
-    const { config } = this.deps;
-    const lang = this.renderer.languageOf(email.data);
-    const unsubscribe =
-      kind && email.recipientId ? optOutUrl(config.publicApiUrl, config.email.linkSecret, email.recipientId, kind, lang) : null;
-    const rendered = await this.renderer.render(template, email.data, unsubscribe);
-    const headers: Record<string, string> = { 'Auto-Submitted': 'auto-generated' };
-    if (unsubscribe) {
-      // RFC 8058 one-click: mail programs POST to the link without showing a page.
-      headers['List-Unsubscribe'] = `<${unsubscribe}>`;
-      headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
-    }
-    const cal = email.data.calendar as Calendar | undefined;
-    let calendar: OutgoingEmail['calendar'] = null;
-    if (cal && typeof email.data.startTime === 'string') {
-      const videoUrl = typeof email.data.videoUrl === 'string' ? email.data.videoUrl : null;
-      const page = `${config.publicAppUrl}/consultations/${String(email.data.consultationId)}`;
-      calendar = {
-        method: cal.method,
-        content: invitation({
-          calendar: cal,
-          startTime: email.data.startTime,
-          durationMinutes: Number(email.data.durationMinutes),
-          title: rendered.calendarTitle,
-          description: [videoUrl, page].filter(Boolean).join('\n'),
-          url: page,
-          organizer: { name: this.from.name, email: this.from.address },
-          attendee: { name: typeof email.data.firstName === 'string' ? email.data.firstName : null, email: email.toAddress },
-        }),
-      };
-    }
-    return {
-      outboxId: email.id,
-      messageId: `<${email.id}@${this.from.domain}>`,
-      from: config.email.from,
-      to: email.toAddress,
-      subject: rendered.subject,
-      text: rendered.text,
-      html: rendered.html,
-      template: email.template,
-      data: email.data,
-      headers,
-      calendar,
-    };
+  /** The delivery job (delivery.ts). */
+  deliver(id: string, job?: { attempt: number; maxAttempts: number }): Promise<void> {
+    return this.delivery.deliver(id, job);
   }
 
   /** The next invitation of a consultation: same UID, a higher SEQUENCE than any sent before. */
   private async nextCalendar(em: EntityManager, consultationId: string, method: Calendar['method']): Promise<Calendar> {
-    const [row] = await em.execute<{ sequence: number }[]>(
-      `insert into email_calendar_sequences (consultation_id, sequence) values (?, 0)
-       on conflict (consultation_id) do update set sequence = email_calendar_sequences.sequence + 1
-       returning sequence`,
-      [consultationId],
-    );
-    return { uid: `consultation-${consultationId}@${this.from.domain}`, sequence: Number(row!.sequence), method };
-  }
-
-  // ---------------------------------------------------------------- admins and preferences
-
-  async list(ctx: Context, status: EmailStatus | undefined, first?: number, after?: string): Promise<ConnectionShape<OutboxEmail>> {
-    ctx.requireAdmin();
-    const size = pageSize(first);
-    const and: FilterQuery<OutboxEmail>[] = [];
-    if (status) and.push({ status });
-    if (after) {
-      const [at, id] = decodeCursor(after, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') as [
-        string,
-        string,
-      ];
-      const t = new Date(at);
-      and.push({ $or: [{ createdAt: { $lt: t } }, { createdAt: t, id: { $lt: id } }] });
-    }
-    const rows = await ctx.em.find(OutboxEmail, and.length ? { $and: and } : {}, {
-      orderBy: { createdAt: 'desc', id: 'desc' },
-      limit: size + 1,
-    });
-    return toConnection(
-      rows,
-      { size, cursor: after ? [after] : null, backward: false },
-      (e) => [e.createdAt.toISOString(), e.id],
-      (e) => e,
-    );
-  }
-
-  /** Admin: a FAILED email goes back on the queue, now, with a fresh set of attempts. */
-  async resend(ctx: Context, id: string): Promise<OutboxEmail> {
-    ctx.requireAdmin();
-    assertUuid(id);
-    return ctx.em.transactional(async (em) => {
-      const email = await em.findOne(OutboxEmail, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!email) throw notFound('Email');
-      if (email.status !== EmailStatus.FAILED) {
-        throw new DomainError('CONFLICT', `Only FAILED emails can be resent; this one is ${email.status.toUpperCase()}`);
-      }
-      email.status = EmailStatus.PENDING;
-      email.lastError = null;
-      await em.flush();
-      await this.queueDelivery(em, email.id, null);
-      return email;
-    });
-  }
-
-  async preferences(em: EntityManager, userId: string): Promise<{ reminders: boolean; ratingPrompts: boolean }> {
-    const [row] = await em.execute<{ reminders: boolean; rating_prompts: boolean }[]>(
-      `select reminders, rating_prompts from email_preferences where user_id = ?`,
-      [userId],
-    );
-    return { reminders: row?.reminders ?? true, ratingPrompts: row?.rating_prompts ?? true };
-  }
-
-  async setPreferences(
-    em: EntityManager,
-    userId: string,
-    patch: { reminders?: boolean | null; ratingPrompts?: boolean | null },
-  ): Promise<{ reminders: boolean; ratingPrompts: boolean }> {
-    // One statement: two opt-outs at once (two clicks, two kinds) cannot undo each other.
-    const [row] = await em.execute<{ reminders: boolean; rating_prompts: boolean }[]>(
-      `insert into email_preferences (user_id, reminders, rating_prompts, updated_at)
-       values (?, coalesce(?::boolean, true), coalesce(?::boolean, true), now())
-       on conflict (user_id) do update set
-         reminders = coalesce(?::boolean, email_preferences.reminders),
-         rating_prompts = coalesce(?::boolean, email_preferences.rating_prompts),
-         updated_at = now()
-       returning reminders, rating_prompts`,
-      [userId, patch.reminders ?? null, patch.ratingPrompts ?? null, patch.reminders ?? null, patch.ratingPrompts ?? null],
-    );
-    return { reminders: row!.reminders, ratingPrompts: row!.rating_prompts };
-  }
-
-  /** The one-click opt-out: turns one kind off, idempotently. */
-  async optOut(em: EntityManager, userId: string, kind: OptOutKind): Promise<void> {
-    await this.setPreferences(em, userId, kind === 'reminders' ? { reminders: false } : { ratingPrompts: false });
+    const sequence = await nextCalendarSequence(em, consultationId);
+    return { uid: `consultation-${consultationId}@${this.from.domain}`, sequence, method };
   }
 }

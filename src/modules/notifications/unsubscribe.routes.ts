@@ -50,7 +50,7 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: { services: 
     const lang = request.query.lang ?? 'en';
     const opt = verifyOptOutToken(services.config.email.linkSecret, request.query.token);
     if (!opt) return page(reply, 400, lang, null);
-    await services.notifications.optOut(services.orm.em.fork(), opt.userId, opt.kind);
+    await services.notifications.admin.optOut(opt.userId, opt.kind);
     return page(reply, 200, lang, { kind: opt.kind, done: true, action: action(request) });
   });
 }

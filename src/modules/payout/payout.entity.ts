@@ -72,3 +72,36 @@ export class AdvisorPayout {
     this.totalCents = totalCents;
   }
 }
+
+/** The payout's status history: every transition, who asked for it (null: the job queue or a webhook) and why. */
+@Entity({ tableName: 'payout_status_changes' })
+export class PayoutStatusChange {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => AdvisorPayout, { deleteRule: 'cascade', index: true })
+  payout: AdvisorPayout;
+
+  @Enum({ items: () => PayoutStatus })
+  fromStatus: PayoutStatus;
+
+  @Enum({ items: () => PayoutStatus })
+  toStatus: PayoutStatus;
+
+  @Property({ type: 'text', nullable: true })
+  reason: string | null;
+
+  @ManyToOne(() => User, { nullable: true, deleteRule: 'set null' })
+  changedBy: User | null;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  constructor(payout: AdvisorPayout, from: PayoutStatus, to: PayoutStatus, reason: string | null, changedBy: User | null) {
+    this.payout = payout;
+    this.fromStatus = from;
+    this.toStatus = to;
+    this.reason = reason;
+    this.changedBy = changedBy;
+  }
+}

@@ -16,14 +16,14 @@ export class PayoutResolver {
     @Ctx() ctx: Context,
     @Arg('month', { description: 'YYYY-MM, a finished month (UTC)' }) month: string,
   ): Promise<GeneratePayoutsResult> {
-    const r = await ctx.services.payouts.generate(ctx, month);
+    const r = await ctx.services.payouts.generate(ctx.requireActor(), month);
     return { month: r.month.key, createdCount: r.createdIds.length, payouts: r.payouts.map(toPayoutView) };
   }
 
   @Authorized(Access.ADMIN)
   @Mutation(() => PayoutView, { description: 'Send one payout through Stripe Connect; a retry or a double click never pays twice' })
   async processPayout(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The payout id' }) id: string): Promise<PayoutView> {
-    return toPayoutView(await ctx.services.payouts.process(ctx, id));
+    return toPayoutView(await ctx.services.payouts.process(ctx.requireActor(), id));
   }
 
   @Authorized(Access.ADMIN)
@@ -31,7 +31,7 @@ export class PayoutResolver {
     description: "Send every pending, failed or held payout of a month (YYYY-MM); returns the month's payouts",
   })
   async processPayouts(@Ctx() ctx: Context, @Arg('month', { description: 'YYYY-MM (UTC)' }) month: string): Promise<PayoutView[]> {
-    return (await ctx.services.payouts.processMonth(ctx, month)).map(toPayoutView);
+    return (await ctx.services.payouts.processMonth(ctx.requireActor(), month)).map(toPayoutView);
   }
 
   @Authorized(Access.ADMIN)
@@ -42,13 +42,13 @@ export class PayoutResolver {
     @Arg('month', () => String, { description: 'Only this month, YYYY-MM', nullable: true }) month?: string,
     @Arg('status', () => PayoutStatus, { description: 'Only this status', nullable: true }) status?: PayoutStatus,
   ) {
-    return mapConnection(await ctx.services.payouts.list(ctx, { month, status }, page), toPayoutView);
+    return mapConnection(await ctx.services.payouts.list({ month, status }, page), toPayoutView);
   }
 
   @Authorized(Access.ADMIN)
   @Query(() => PayoutView, { nullable: true, description: 'One payout (admins); null when there is none with this id' })
   async adminPayout(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The payout id' }) id: string): Promise<PayoutView | null> {
-    const payout = await nullIfNotFound(ctx.services.payouts.get(ctx, id));
+    const payout = await nullIfNotFound(ctx.services.payouts.get(ctx.loaders.payoutById, id));
     return payout && toPayoutView(payout);
   }
 
@@ -57,6 +57,6 @@ export class PayoutResolver {
     description: 'Creates your Stripe Express account if you have none and returns a link to finish onboarding there',
   })
   async startStripeConnectOnboarding(@Ctx() ctx: Context): Promise<StripeConnectOnboarding> {
-    return ctx.services.payouts.startOnboarding(ctx);
+    return ctx.services.payouts.startOnboarding(ctx.requireActor());
   }
 }

@@ -2,9 +2,9 @@ import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
-import { badInput, notFound } from '../../common/errors';
+import { actorUserId, type Actor, type PersonActor } from '../../common/actor';
+import { badInput, forbidden, notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
-import type { Context } from '../../context';
 import {
   cursorShapes,
   keysetCondition,
@@ -15,13 +15,15 @@ import {
   type PageRequest,
 } from '../../graphql/connection';
 import { isAmbiguousStripeError, type PaymentGateway, type TransferResult } from '../../payments/gateway';
-import { Advisor } from '../advisor/advisor.entity';
+import { Advisor, ApprovalStatus } from '../advisor/advisor.entity';
+import { advisorRepository } from '../advisor/advisor.repository';
+import type { LedgerService } from '../ledger/ledger.service';
 import { monthFromFirstDay, parseMonth, type Month } from '../finance/month';
 import { formatCents, type NotificationService } from '../notifications/notification.service';
 import { User } from '../user/user.entity';
 import { AdvisorPayout, PayoutStatus as P } from './payout.entity';
-import { assertPayoutTransition, PROCESSABLE_STATUSES } from './payout.state';
-import { currentReqId } from '../../logging';
+import { insertPayoutIfNone, lockAdvisorPayouts, queuePayouts } from './payout.repository';
+import { changePayoutStatus, PROCESSABLE_STATUSES } from './payout.state';
 
 /**
  * A payout left PROCESSING this long was abandoned mid-call (the process died): it may be sent
@@ -77,114 +79,78 @@ export class PayoutService {
       log: Logger;
       payments: PaymentGateway;
       notifications: NotificationService;
+      ledger: LedgerService;
       em: () => EntityManager;
     },
   ) {}
 
   // ---------------------------------------------------------------- generation
 
-  async generate(ctx: Context, monthKey: string): Promise<GenerateResult> {
-    ctx.requireAdmin();
+  /**
+   * One payout per advisor with a positive unpaid balance up to the end of a finished month and no
+   * payout for the month yet, then the month's payouts. Safe to run again, or twice at once
+   * (per-advisor lock, then a re-check).
+   */
+  async generate(_actor: Actor, monthKey: string): Promise<GenerateResult> {
     const month = parseMonth(monthKey);
     if (month.end.getTime() > Date.now()) {
       throw badInput('month', `${month.key} is not over yet; payouts are generated for finished months`);
     }
-    const createdIds = await this.generateFor(month);
-    const payouts = await ctx.em.find(
-      AdvisorPayout,
-      { payoutMonth: month.firstDay },
-      { populate: ['advisor'], orderBy: { advisor: { displayName: 'asc' }, id: 'asc' } },
-    );
-    return { month, createdIds, payouts };
-  }
-
-  /**
-   * One payout per advisor with a positive unpaid balance up to the month's end and no payout for
-   * the month yet; safe to run again, or twice at once (per-advisor lock, then a re-check).
-   */
-  async generateFor(month: Month): Promise<string[]> {
-    return this.deps.em().transactional(async (em) => {
-      const candidates = await em.execute<{ advisor_id: string }[]>(
-        `select distinct e.advisor_id from ledger_entries e
-         where e.payout_id is null and e.accrued_at < ?
-           and not exists (select 1 from advisor_payouts p where p.advisor_id = e.advisor_id and p.payout_month = ?::date)
-         order by e.advisor_id`,
-        [month.end, month.firstDay],
-      );
+    const createdIds = await this.deps.em().transactional(async (em) => {
+      const candidates = await this.deps.ledger.advisorsWithUnpaid(em, month.end);
+      const existing = await em.find(AdvisorPayout, { advisor: { $in: candidates }, payoutMonth: month.firstDay });
+      const paid = new Set(existing.map((p) => p.advisor.id));
       const created: string[] = [];
       // Locks are taken in advisor id order, so two concurrent runs queue instead of deadlocking.
-      for (const { advisor_id: advisorId } of candidates) {
-        await em.execute('select pg_advisory_xact_lock(hashtext(?), 2)', [`advisor-payout:${advisorId}`]);
-        // One statement picks and locks the unpaid entries, creates the payout for exactly their
-        // sum, and points exactly those entries at it; an entry written meanwhile is not picked
-        // and waits for the next payout.
-        const [row] = await em.execute<{ payout_id: string | null; total: string; linked: string }[]>(
-          `with picked as (
-             select id, amount_cents from ledger_entries
-             where advisor_id = ? and payout_id is null and accrued_at < ?
-             for update
-           ), total as (
-             select coalesce(sum(amount_cents), 0)::bigint as cents from picked
-           ), payout as (
-             insert into advisor_payouts (id, advisor_id, payout_month, total_cents, currency, status, attempts, created_at, updated_at)
-             select gen_random_uuid(), ?, ?::date, cents, 'USD', 'pending', 0, now(), now() from total where cents > 0
-             on conflict (advisor_id, payout_month) do nothing
-             returning id
-           ), linked as (
-             update ledger_entries e set payout_id = payout.id from payout, picked where e.id = picked.id returning e.id
-           )
-           select (select id from payout) as payout_id, (select cents from total) as total, (select count(*) from linked) as linked`,
-          [advisorId, month.end, advisorId, month.firstDay],
-        );
-        if (row?.payout_id) created.push(row.payout_id);
+      for (const advisorId of candidates.filter((a) => !paid.has(a))) {
+        await lockAdvisorPayouts(em, advisorId);
+        // The unpaid entries are locked, the payout made for exactly their sum, and exactly those
+        // entries pointed at it; an entry written meanwhile is not picked and waits for the next payout.
+        const unpaid = await this.deps.ledger.lockUnpaid(em, advisorId, month.end);
+        if (unpaid.totalCents <= 0) continue;
+        const payoutId = await insertPayoutIfNone(em, { advisorId, payoutMonth: month.firstDay, totalCents: unpaid.totalCents });
+        if (!payoutId) continue;
+        await this.deps.ledger.assignToPayout(em, unpaid.ids, payoutId);
+        created.push(payoutId);
       }
       return created;
     });
+    return { month, createdIds, payouts: await this.ofMonth(month) };
   }
 
   // ---------------------------------------------------------------- processing
 
-  async process(ctx: Context, id: string): Promise<AdvisorPayout> {
-    const admin = ctx.requireAdmin();
-    assertUuid(id);
-    return this.processOne(id, admin.id);
-  }
-
   /** Every payout of the month that is not paid or in flight (or abandoned in flight), one after the other. */
-  async processMonth(ctx: Context, monthKey: string): Promise<AdvisorPayout[]> {
-    const admin = ctx.requireAdmin();
+  async processMonth(actor: Actor, monthKey: string): Promise<AdvisorPayout[]> {
     const month = parseMonth(monthKey);
-    const em = this.deps.em();
-    const ids = await em.execute<{ id: string }[]>(
-      `select id from advisor_payouts
-       where payout_month = ?::date
-         and (status in ('pending', 'failed', 'on_hold') or (status = 'processing' and updated_at < ?))
-       order by id`,
-      [month.firstDay, new Date(Date.now() - STALE_PROCESSING_MS)],
+    const due = await this.deps.em().find(
+      AdvisorPayout,
+      {
+        payoutMonth: month.firstDay,
+        $or: [{ status: { $in: [P.PENDING, P.FAILED, P.ON_HOLD] } }, { status: P.PROCESSING, updatedAt: { $lt: staleBefore() } }],
+      },
+      { fields: ['id'], orderBy: { id: 'asc' } },
     );
-    for (const { id } of ids) {
+    for (const { id } of due) {
       try {
-        await this.processOne(id, admin.id);
+        await this.process(actor, id);
       } catch (err) {
         // A fault of ours on one payout must not stop the others; it stays retryable.
         this.deps.log.error({ err, payoutId: id }, 'processing a payout failed');
       }
     }
-    return this.deps
-      .em()
-      .find(
-        AdvisorPayout,
-        { payoutMonth: month.firstDay },
-        { populate: ['advisor'], orderBy: { advisor: { displayName: 'asc' }, id: 'asc' } },
-      );
+    return this.ofMonth(month);
   }
 
   /**
    * Claims the payout (PENDING, FAILED or ON_HOLD -> PROCESSING) under its row lock, sends the
    * transfer outside any transaction, then records PAID or FAILED. A second caller meanwhile sees
-   * PROCESSING or PAID and sends nothing. Also the `process_payout` job.
+   * PROCESSING or PAID and sends nothing. An admin's mutation, and the `process_payout` job (as
+   * the SCHEDULER).
    */
-  async processOne(id: string, actorUserId: string | null): Promise<AdvisorPayout> {
+  async process(actor: Actor, id: string): Promise<AdvisorPayout> {
+    assertUuid(id);
+    const changedById = actorUserId(actor);
     await this.refreshAccountIfBlocked(id);
 
     const claim = await this.deps.em().transactional(async (em) => {
@@ -197,17 +163,14 @@ export class PayoutService {
       if (!stale) {
         const hold = holdReason(advisor);
         if (hold) {
-          assertPayoutTransition(p.status, P.ON_HOLD);
-          p.status = P.ON_HOLD;
-          p.statusReason = hold;
+          changePayoutStatus(em, p, P.ON_HOLD, { reason: hold, changedById });
           return { payout: p, order: null };
         }
-        assertPayoutTransition(p.status, P.PROCESSING);
-        p.status = P.PROCESSING;
+        changePayoutStatus(em, p, P.PROCESSING, { reason: null, changedById });
       }
       p.attempts += 1;
       p.statusReason = null;
-      p.processedBy = actorUserId ? em.getReference(User, actorUserId) : null;
+      p.processedBy = changedById ? em.getReference(User, changedById) : null;
       p.transferIdempotencyKey ??= `payout:${p.id}`;
       // Touched even when nothing else changes, so a stale claim taken over looks fresh again.
       p.updatedAt = new Date();
@@ -249,18 +212,15 @@ export class PayoutService {
       if (p.status !== P.PROCESSING) return;
       await em.populate(p, ['advisor.user']);
       if (transfer) {
-        assertPayoutTransition(p.status, P.PAID);
-        p.status = P.PAID;
+        changePayoutStatus(em, p, P.PAID, { reason: null, changedById });
         p.stripeTransferId = transfer.id;
         p.processedAt = new Date();
-        p.statusReason = null;
         await this.notifyPaid(em, p);
       } else {
-        assertPayoutTransition(p.status, P.FAILED);
-        p.status = P.FAILED;
         const ambiguous = isAmbiguousStripeError(failure);
         const message = (failure as Error)?.message || 'The transfer failed';
-        p.statusReason = ambiguous ? `${message} (no answer from Stripe; a retry sends the same transfer request)` : message;
+        const reason = ambiguous ? `${message} (no answer from Stripe; a retry sends the same transfer request)` : message;
+        changePayoutStatus(em, p, P.FAILED, { reason, changedById });
         // Stripe refused outright and would replay that refusal for the same key: the next try is a new request.
         if (!ambiguous) p.transferIdempotencyKey = `payout:${p.id}:${p.attempts + 1}`;
       }
@@ -273,13 +233,7 @@ export class PayoutService {
    * stale; the transfer keeps its key, so Stripe answers the transfer it may already have made.
    */
   async queueStaleClaims(): Promise<number> {
-    const rows = await this.deps.em().execute<{ n: string }[]>(
-      `select count(graphile_worker.add_job('process_payout', json_build_object('payoutId', id::text),
-         job_key := 'process-payout:' || id::text, max_attempts := 5)) as n
-       from advisor_payouts where status = 'processing' and updated_at < ?`,
-      [new Date(Date.now() - STALE_PROCESSING_MS)],
-    );
-    return Number(rows[0]?.n ?? 0);
+    return queuePayouts(this.deps.em(), `status = 'processing' and updated_at < ?`, [staleBefore()]);
   }
 
   /** An account that looks not ready may be ready by now: account.updated can be late or lost. */
@@ -299,9 +253,6 @@ export class PayoutService {
 
   private async notifyPaid(em: EntityManager, p: AdvisorPayout): Promise<void> {
     const month = monthFromFirstDay(p.payoutMonth);
-    const [row] = await em.execute<{ n: string }[]>(`select count(*) as n from ledger_entries where payout_id = ? and kind = 'earning'`, [
-      p.id,
-    ]);
     await this.deps.notifications.payoutProcessed(em, {
       id: p.id,
       advisor: p.advisor,
@@ -309,30 +260,21 @@ export class PayoutService {
       monthLabel: month.label,
       amountCents: p.totalCents,
       currency: p.currency,
-      consultationsCount: Number(row?.n ?? 0),
+      consultationsCount: await this.deps.ledger.earningsInPayout(em, p.id),
     });
   }
 
   // ---------------------------------------------------------------- Stripe Connect
 
   /** Creates the advisor's Express account on first use and returns a fresh onboarding link. */
-  async startOnboarding(ctx: Context): Promise<OnboardingLink> {
-    const viewer = ctx.requireViewer();
-    const advisor = await ctx.requireActiveAdvisor();
+  async startOnboarding(actor: PersonActor): Promise<OnboardingLink> {
+    const advisor = await this.deps.em().findOne(Advisor, { user: actor.id, approvalStatus: ApprovalStatus.APPROVED });
+    if (!advisor) throw forbidden('Only an approved advisor can do this');
     let accountId = advisor.stripeConnectAccountId;
     if (!accountId) {
       // Outside any transaction; the Idempotency-Key (from the advisor id) makes two clicks one account.
-      const account = await this.deps.payments.createExpressAccount({ advisorId: advisor.id, email: viewer.email });
-      const em = this.deps.em();
-      await em.execute(
-        `update advisors set stripe_connect_account_id = ?, updated_at = now() where id = ? and stripe_connect_account_id is null`,
-        [account.id, advisor.id],
-      );
-      const [row] = await em.execute<{ stripe_connect_account_id: string }[]>(
-        'select stripe_connect_account_id from advisors where id = ?',
-        [advisor.id],
-      );
-      accountId = row!.stripe_connect_account_id;
+      const account = await this.deps.payments.createExpressAccount({ advisorId: advisor.id, email: actor.email });
+      accountId = await advisorRepository.setConnectAccountIfNone(this.deps.em(), advisor.id, account.id);
     }
     const link = await this.deps.payments.createOnboardingLink({
       accountId,
@@ -357,18 +299,9 @@ export class PayoutService {
     releaseHolds: boolean,
   ): Promise<void> {
     await this.deps.em().transactional(async (em) => {
-      const [advisor] = await em.execute<{ id: string }[]>(
-        `update advisors set stripe_details_submitted = ?, stripe_payouts_enabled = ?, updated_at = now()
-         where stripe_connect_account_id = ? returning id`,
-        [state.detailsSubmitted, state.payoutsEnabled, accountId],
-      );
-      if (!advisor || !state.payoutsEnabled || !releaseHolds) return;
-      await em.execute(
-        `select graphile_worker.add_job('process_payout', json_build_object('payoutId', id::text, 'reqId', ?::text),
-           job_key := 'process-payout:' || id::text, max_attempts := 5)
-         from advisor_payouts where advisor_id = ? and status = 'on_hold'`,
-        [currentReqId(), advisor.id],
-      );
+      const advisorId = await advisorRepository.setConnectAccountState(em, accountId, state);
+      if (!advisorId || !state.payoutsEnabled || !releaseHolds) return;
+      await queuePayouts(em, `advisor_id = ? and status = 'on_hold'`, [advisorId]);
     });
   }
 
@@ -391,44 +324,27 @@ export class PayoutService {
     await this.deps.em().transactional(async (em) => {
       const p = await em.findOne(AdvisorPayout, { id: payoutId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!p) return;
-      const [credited] = await em.execute<{ cents: string }[]>(
-        `select coalesce(sum(amount_cents), 0) as cents from ledger_entries
-         where kind = 'manual' and advisor_id = ? and starts_with(external_ref, ?)`,
-        [p.advisor.id, `transfer-reversal:${transferId}:`],
-      );
-      const delta = amountReversedCents - Number(credited?.cents ?? 0);
-      if (delta <= 0) return;
       const month = monthFromFirstDay(p.payoutMonth);
-      await em.execute(
-        `insert into ledger_entries (id, advisor_id, consultation_id, kind, amount_cents, accrued_at, external_ref, notes, created_at)
-         values (gen_random_uuid(), ?, null, 'manual', ?, now(), ?, ?, now())
-         on conflict (kind, external_ref) where external_ref is not null do nothing`,
-        [
-          p.advisor.id,
-          delta,
-          `transfer-reversal:${transferId}:${amountReversedCents}`,
+      const credited = await this.deps.ledger.recreditTransferReversal(em, {
+        advisorId: p.advisor.id,
+        transferId,
+        amountReversedCents,
+        notes: (delta) =>
           `Transfer reversed\nThe ${month.label} payout transfer ${transferId} was reversed by ${formatCents(delta, p.currency)}; re-credited to the next payout.`,
-        ],
-      );
+      });
+      if (credited <= 0) return;
       p.statusReason = `Transfer reversed: ${formatCents(amountReversedCents, p.currency)} of it re-credited to the next payout`;
     });
   }
 
   private async payoutIdForTransfer(transferId: string): Promise<string | null> {
-    const rows = await this.deps
-      .em()
-      .execute<{ id: string }[]>('select id from advisor_payouts where stripe_transfer_id = ?', [transferId]);
-    return rows[0]?.id ?? null;
+    const p = await this.deps.em().findOne(AdvisorPayout, { stripeTransferId: transferId }, { fields: ['id'] });
+    return p?.id ?? null;
   }
 
   // ---------------------------------------------------------------- reads
 
-  async list(
-    ctx: Context,
-    filter: { month?: string | null; status?: P | null },
-    paging: PageRequest,
-  ): Promise<ConnectionShape<AdvisorPayout>> {
-    ctx.requireAdmin();
+  async list(filter: { month?: string | null; status?: P | null }, paging: PageRequest): Promise<ConnectionShape<AdvisorPayout>> {
     const page = pageRequest(paging, cursorShapes.stringAndId);
     const order = [
       ['payoutMonth', 'desc'],
@@ -438,7 +354,7 @@ export class PayoutService {
     if (filter.month) and.push({ payoutMonth: parseMonth(filter.month).firstDay });
     if (filter.status) and.push({ status: filter.status });
     if (page.cursor) and.push(keysetCondition(order, page.cursor, page.backward));
-    const rows = await ctx.em.find(AdvisorPayout, and.length ? { $and: and } : {}, {
+    const rows = await this.deps.em().find(AdvisorPayout, and.length ? { $and: and } : {}, {
       populate: ['advisor'],
       orderBy: keysetOrder(order, page.backward),
       limit: page.size + 1,
@@ -451,18 +367,30 @@ export class PayoutService {
     );
   }
 
-  async get(ctx: Context, id: string): Promise<AdvisorPayout> {
-    ctx.requireAdmin();
+  /** One payout, through the request's batching loader. */
+  async get(loader: { load(id: string): Promise<AdvisorPayout | null> }, id: string): Promise<AdvisorPayout> {
     assertUuid(id);
-    const p = await ctx.loaders.payoutById.load(id);
+    const p = await loader.load(id);
     if (!p) throw notFound('Payout');
     return p;
+  }
+
+  private ofMonth(month: Month): Promise<AdvisorPayout[]> {
+    return this.deps
+      .em()
+      .find(
+        AdvisorPayout,
+        { payoutMonth: month.firstDay },
+        { populate: ['advisor'], orderBy: { advisor: { displayName: 'asc' }, id: 'asc' } },
+      );
   }
 
   private reload(id: string): Promise<AdvisorPayout> {
     return this.deps.em().findOneOrFail(AdvisorPayout, { id }, { populate: ['advisor'] });
   }
 }
+
+const staleBefore = () => new Date(Date.now() - STALE_PROCESSING_MS);
 
 export function holdReason(advisor: Advisor): string | null {
   if (!advisor.stripeConnectAccountId) return 'The advisor has not set up a Stripe Connect account yet';

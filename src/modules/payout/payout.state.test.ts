@@ -1,5 +1,9 @@
 import { PayoutStatus as P } from './payout.entity';
-import { assertPayoutTransition, canTransition, PAYOUT_TRANSITIONS, PROCESSABLE_STATUSES } from './payout.state';
+import { payoutLifecycle, PROCESSABLE_STATUSES } from './payout.state';
+
+const canTransition = (from: P, to: P) => payoutLifecycle.can(from, to);
+const assertPayoutTransition = (from: P, to: P) => payoutLifecycle.assert(from, to);
+const PAYOUT_TRANSITIONS = payoutLifecycle.transitions;
 
 describe('payout state machine', () => {
   it.each([

@@ -1,9 +1,11 @@
-import { conflict } from '../../common/errors';
-import { PayoutStatus as P } from './payout.entity';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { StateMachine } from '../../common/state-machine';
+import { User } from '../user/user.entity';
+import { AdvisorPayout, PayoutStatus as P, PayoutStatusChange } from './payout.entity';
 
 /**
- * The payout lifecycle, listed once. Every status change goes through PayoutService, which checks
- * it here.
+ * The payout lifecycle, listed once. Every status change goes through `changePayoutStatus`, which
+ * checks it here and records it in `payout_status_changes`.
  *
  *   PENDING    -> PROCESSING (transfer sent) | ON_HOLD (no Connect account or payouts disabled)
  *   ON_HOLD    -> PROCESSING | ON_HOLD (reason updated)
@@ -12,26 +14,31 @@ import { PayoutStatus as P } from './payout.entity';
  *   PAID is final: a transfer reversed later is re-credited through the ledger, not by reopening
  *   the payout (see PayoutService.onTransferReversed).
  */
-export const PAYOUT_TRANSITIONS: Readonly<Record<P, readonly P[]>> = {
+export const payoutLifecycle = new StateMachine<P>('payout', {
   [P.PENDING]: [P.PROCESSING, P.ON_HOLD],
   [P.ON_HOLD]: [P.PROCESSING, P.ON_HOLD],
   [P.PROCESSING]: [P.PAID, P.FAILED],
   [P.FAILED]: [P.PROCESSING, P.ON_HOLD],
   [P.PAID]: [],
-};
+});
 
 /** Statuses an admin (or the job queue) may start a transfer from. */
 export const PROCESSABLE_STATUSES: readonly P[] = [P.PENDING, P.FAILED, P.ON_HOLD];
 
-export function canTransition(from: P, to: P): boolean {
-  return PAYOUT_TRANSITIONS[from].includes(to);
-}
-
-export function assertPayoutTransition(from: P, to: P): void {
-  if (!canTransition(from, to)) {
-    throw conflict(`A payout that is ${from.toUpperCase()} cannot become ${to.toUpperCase()}`, {
-      status: from.toUpperCase(),
-      requested: to.toUpperCase(),
-    });
-  }
+/**
+ * Moves the payout to `to` (with its `statusReason`) and records the change, in the caller's unit
+ * of work; the caller holds the payout's row lock. `changedById` is the admin who asked, or null
+ * for the job queue and webhooks.
+ */
+export function changePayoutStatus(
+  em: EntityManager,
+  payout: AdvisorPayout,
+  to: P,
+  opts: { reason: string | null; changedById: string | null },
+): void {
+  payoutLifecycle.apply(payout, to, (change) => {
+    payout.statusReason = opts.reason;
+    const by = opts.changedById ? em.getReference(User, opts.changedById) : null;
+    em.persist(new PayoutStatusChange(payout, change.from, change.to, opts.reason, by));
+  });
 }

@@ -1,80 +1,28 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from '../../common/ids';
 import type { DisputeRecord, PaymentGateway, PaymentIntentRecord, Period, RefundRecord, TransferRecord } from '../../payments/gateway';
-import type { ActorKind } from '../consultation/consultation.entity';
-import { decideCancellationRefund } from '../consultation/refund-policy';
+import {
+  chargeRows,
+  disputeRows,
+  payoutRows,
+  refundRows,
+  type ChargeRow,
+  type DisputeRow,
+  type PayoutRow,
+  type RefundRow,
+} from './ledger-check.queries';
+import {
+  disputeOutcome,
+  keptAfterCancellation,
+  transferDifferences,
+  KIND_ORDER,
+  token,
+  type FindingKind,
+  type LedgerCheckResult,
+  type LedgerFinding,
+} from './ledger-check.rule';
 
-/**
- * THE RECONCILIATION RULE: when our books and Stripe's agree, for a period [from, to).
- *
- * The period selects Stripe's PaymentIntents and transfers created in it, and our rows made in it
- * (paid charges, refunds, disputed charges and chargeback entries, PAID payouts and transfer
- * re-credits). A payment's refunds and disputes are read up to now, whenever they happened, so
- * its whole story is compared; a refund or dispute made in the period on an older payment of ours
- * is compared too. A row of ours whose Stripe object is not in Stripe's lists for the period (made
- * just across a boundary, or never made) is looked up at Stripe by its id before it is reported.
- *
- * PAYMENTS. Ours are the PaymentIntents whose metadata names a `consultation_id`.
- * - Every succeeded one is the PaymentIntent our charge row records for that consultation, the
- *   charge is paid (SUCCEEDED or REFUNDED), with the same amount (`amount_received`) and currency;
- *   and every paid charge of ours has a succeeded PaymentIntent with that amount.
- * - The crash invariant: a succeeded PaymentIntent belongs to a live or finished consultation, or
- *   to one cancelled under the refund policy's "no refund" (a late client cancellation keeps the
- *   money), or it has been refunded in full at Stripe (or taken back by a chargeback lost). Money
- *   taken for any other cancelled booking must have gone back.
- * REFUNDS.
- * - Every Stripe refund on our PaymentIntents (pending or succeeded) is one row of ours under its
- *   Stripe id, with the same amount and PaymentIntent; a failed or cancelled refund has no row; we
- *   have no refund row Stripe does not know.
- * - When each refund of a payment agrees, the charge's `refunded_cents` is Stripe's refunded total.
- * DISPUTES (the chargeback rule in src/modules/ledger/ledger.service.ts).
- * - Every dispute on our charges is our charge's `dispute_status`: 'won', 'lost', else 'open'.
- * - Open or lost: if the consultation's EARNING exists there is one CHARGEBACK keyed by the dispute,
- *   of minus the earning, and no CHARGEBACK_WON. Won: a CHARGEBACK and a CHARGEBACK_WON of plus its
- *   amount, or neither (the dispute was settled before the earning existed).
- * - We have no disputed charge or chargeback entry Stripe has no dispute for.
- * TRANSFERS. Ours are transfers with `transfer_group` 'payout:<id>' or metadata `payout_id`.
- * - Every one is the transfer a PAID payout records, with its total, currency, the advisor's
- *   Connect account as destination and transfer_group 'payout:<payout id>'; every PAID payout has
- *   that transfer at Stripe.
- * - What Stripe reversed of it (`amount_reversed`) is exactly what was re-credited to the advisor
- *   (MANUAL entries keyed 'transfer-reversal:<transfer id>:...').
- *
- * One difference is reported once, at its root: a payment not recorded is not also reported as a
- * refund total or an unrefunded cancellation, and a dispute whose status is behind is not also
- * reported for its ledger entries.
- *
- * Each finding prints as one line, stable and greppable:
- *   ledger-diff kind=<payment|refund|dispute|transfer> our_id=<id|-> stripe_id=<id|-> diff=<what> ours=<value> stripe=<value>
- * our_id is the consultation (payments, refunds, disputes) or the payout (transfers). `diff` is:
- *   unknown_consultation  a PaymentIntent of ours names a consultation we do not have (ours=none, stripe=amount)
- *   unrecorded            Stripe has it and we do not (ours: our charge's or payout's status, or none)
- *   missing_at_stripe     we have it and Stripe does not (ours: our amount or status, stripe=none)
- *   status, amount, currency, payment_intent, transfer_id, destination, transfer_group
- *                         the two records differ in that field
- *   cancelled_not_refunded  the crash invariant broken (stripe=refunded:<refunded>/<amount>)
- *   refunded_total        the charge's refunded total (ours) against Stripe's
- *   chargeback, chargeback_won  the ledger entry (ours) against what the rule asks (stripe)
- *   reversal              re-credited (ours) against Stripe's amount_reversed
- */
-
-export type FindingKind = 'payment' | 'refund' | 'dispute' | 'transfer';
-
-export interface LedgerFinding {
-  kind: FindingKind;
-  ourId: string | null;
-  stripeId: string | null;
-  difference: string;
-  ours: string;
-  stripe: string;
-}
-
-export interface LedgerCheckResult {
-  period: Period;
-  /** How many of each kind were compared (Stripe objects and rows of ours, each pair once). */
-  compared: { payments: number; refunds: number; disputes: number; transfers: number };
-  findings: LedgerFinding[];
-}
+export { disputeOutcome, findingLine, summaryLine, type LedgerCheckResult, type LedgerFinding } from './ledger-check.rule';
 
 export interface LedgerCheckDeps {
   em: EntityManager;
@@ -82,30 +30,9 @@ export interface LedgerCheckDeps {
   now?: Date;
 }
 
-const KIND_ORDER: FindingKind[] = ['payment', 'refund', 'dispute', 'transfer'];
-
-const token = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? '-' : v.replace(/\s+/g, '_'));
-
-export function findingLine(f: LedgerFinding): string {
-  return `ledger-diff kind=${f.kind} our_id=${token(f.ourId)} stripe_id=${token(f.stripeId)} diff=${token(f.difference)} ours=${token(f.ours)} stripe=${token(f.stripe)}`;
-}
-
-export function summaryLine(r: LedgerCheckResult): string {
-  const c = r.compared;
-  const counts = `payments=${c.payments} refunds=${c.refunds} disputes=${c.disputes} transfers=${c.transfers}`;
-  const period = `from=${r.period.from.toISOString()} to=${r.period.to.toISOString()}`;
-  if (r.findings.length === 0) return `ledger agrees: ${counts} ${period}`;
-  return `ledger differs: ${r.findings.length} difference${r.findings.length === 1 ? '' : 's'}; compared ${counts} ${period}`;
-}
-
-/** Compares our charges, refunds, disputes and payouts with Stripe's for `period` (see the rule above). */
+/** Compares our charges, refunds, disputes and payouts with Stripe's for `period` (THE RECONCILIATION RULE, ledger-check.rule.ts). */
 export async function checkLedger(deps: LedgerCheckDeps, period: Period): Promise<LedgerCheckResult> {
   return new LedgerCheck(deps, period).run();
-}
-
-/** Which dispute status our charge records for a Stripe dispute (as ConsultationService.reconcileDispute sets it). */
-export function disputeOutcome(stripeStatus: string): 'open' | 'won' | 'lost' {
-  return stripeStatus === 'won' ? 'won' : stripeStatus === 'lost' ? 'lost' : 'open';
 }
 
 const PAID = ['succeeded', 'refunded'];
@@ -115,56 +42,10 @@ const isOurTransfer = (t: TransferRecord) => !!t.metadata.payout_id || !!t.trans
 const list = (xs: Iterable<string>) => JSON.stringify([...new Set(xs)]);
 const uuids = (xs: Iterable<string | null | undefined>) => [...xs].filter((x): x is string => !!x && isUuid(x)).map((x) => x.toLowerCase());
 
-interface ChargeRow {
-  charge_id: string;
-  consultation_id: string;
-  pi: string | null;
-  status: string;
-  amount: number;
-  currency: string;
-  refunded_cents: number;
-  dispute_status: string | null;
-  created_at: string;
-  consultation_status: string;
-  cancelled_by: string | null;
-  cancelled_at: string | null;
-  start_time: string;
-}
-
-interface RefundRow {
-  id: string;
-  stripe_refund_id: string;
-  amount: number;
-  created_at: string;
-  consultation_id: string;
-  pi: string | null;
-}
-
-interface DisputeRow {
-  consultation_id: string;
-  pi: string | null;
-  dispute_status: string | null;
-  created_at: string;
-  earning: number | null;
-  entries: { kind: 'chargeback' | 'chargeback_won'; amount: number; ref: string | null; created_at: string }[];
-}
-
-interface PayoutRow {
-  id: string;
-  status: string;
-  amount: number;
-  currency: string;
-  stripe_transfer_id: string | null;
-  processed_at: string | null;
-  destination: string | null;
-  recredited: number;
-  recredited_in_period: boolean;
-}
-
 class LedgerCheck {
   private readonly findings: LedgerFinding[] = [];
   private readonly em: EntityManager;
-  private readonly stripe: PaymentGateway;
+  private readonly payments: PaymentGateway;
   private readonly now: Date;
   /** The period in Stripe's whole seconds, as its lists were asked: [floor(from), ceil(to)). */
   private readonly window: { from: number; to: number };
@@ -186,7 +67,7 @@ class LedgerCheck {
     private readonly period: Period,
   ) {
     this.em = deps.em;
-    this.stripe = deps.payments;
+    this.payments = deps.payments;
     this.now = deps.now ?? new Date();
     this.window = { from: Math.floor(period.from.getTime() / 1000) * 1000, to: Math.ceil(period.to.getTime() / 1000) * 1000 };
   }
@@ -224,20 +105,16 @@ class LedgerCheck {
     return at >= this.period.from.getTime() && at < this.period.to.getTime();
   }
 
-  private sql<T>(query: string, params: unknown[]): Promise<T[]> {
-    return this.em.execute<T[]>(query, params);
-  }
-
   // ---------------------------------------------------------------- reading both sides
 
   private async load(): Promise<void> {
     // What follows a payment (its refunds and disputes) comes after it: read up to now.
     const since: Period = { from: this.period.from, to: new Date(Math.max(this.period.to.getTime(), this.now.getTime() + 1000)) };
     const [intents, refunds, disputes, transfers] = await Promise.all([
-      this.stripe.listPaymentIntents(this.period),
-      this.stripe.listRefunds(since),
-      this.stripe.listDisputes(since),
-      this.stripe.listTransfers(this.period),
+      this.payments.listPaymentIntents(this.period),
+      this.payments.listRefunds(since),
+      this.payments.listDisputes(since),
+      this.payments.listTransfers(this.period),
     ]);
     for (const pi of intents) {
       const cid = pi.metadata.consultation_id;
@@ -254,16 +131,7 @@ class LedgerCheck {
     const pis = [...this.scope, ...refunds.map((r) => r.paymentIntentId ?? ''), ...disputes.map((d) => d.paymentIntentId ?? '')].filter(
       Boolean,
     );
-    this.charges = await this.sql<ChargeRow>(
-      `select ch.id as charge_id, ch.consultation_id, ch.stripe_payment_intent_id as pi, ch.status, ch.total_amount_cents as amount,
-         lower(ch.currency) as currency, ch.refunded_cents, ch.dispute_status, ch.created_at,
-         c.status as consultation_status, c.cancelled_by, c.cancelled_at, c.start_time
-       from consultation_charges ch join consultations c on c.id = ch.consultation_id
-       where ch.consultation_id in (select jsonb_array_elements_text(?::jsonb)::uuid)
-          or ch.stripe_payment_intent_id in (select jsonb_array_elements_text(?::jsonb))
-          or (ch.status in ('succeeded', 'refunded') and ch.created_at >= ? and ch.created_at < ?)`,
-      [list(uuids(this.consultationOf.values())), list(pis), this.period.from, this.period.to],
-    );
+    this.charges = await chargeRows(this.em, [list(uuids(this.consultationOf.values())), list(pis), this.period.from, this.period.to]);
     for (const row of this.charges) {
       if (!row.pi) continue;
       this.recordedIntents.add(row.pi);
@@ -319,7 +187,7 @@ class LedgerCheck {
         this.add('payment', row.consultation_id, null, 'missing_at_stripe', row.amount, 'none');
         continue;
       }
-      const pi = this.intents.get(row.pi) ?? (await this.stripe.findPaymentIntent(row.pi));
+      const pi = this.intents.get(row.pi) ?? (await this.payments.findPaymentIntent(row.pi));
       if (!pi) this.add('payment', row.consultation_id, row.pi, 'missing_at_stripe', row.amount, 'none');
       else this.comparePayment(row, pi);
     }
@@ -342,14 +210,7 @@ class LedgerCheck {
     const inScope = this.refunds.filter(
       (r) => this.isOurs(r.paymentIntentId) && (this.scope.has(r.paymentIntentId!) || this.stripeInPeriod(r.createdAt)),
     );
-    const rows = await this.sql<RefundRow>(
-      `select r.id, r.stripe_refund_id, r.amount_cents as amount, r.created_at, ch.consultation_id, ch.stripe_payment_intent_id as pi
-       from refunds r join consultation_charges ch on ch.id = r.charge_id
-       where r.stripe_refund_id in (select jsonb_array_elements_text(?::jsonb))
-          or ch.stripe_payment_intent_id in (select jsonb_array_elements_text(?::jsonb))
-          or (r.created_at >= ? and r.created_at < ?)`,
-      [list(inScope.map((r) => r.id)), list(this.scope), this.period.from, this.period.to],
-    );
+    const rows = await refundRows(this.em, [list(inScope.map((r) => r.id)), list(this.scope), this.period.from, this.period.to]);
     const byStripeId = new Map(rows.map((r) => [r.stripe_refund_id, r]));
     const matched = new Set<string>();
     /** PaymentIntents with a refund found different: their totals would only repeat it. */
@@ -389,7 +250,7 @@ class LedgerCheck {
     for (const row of unmatched) {
       let found: RefundRecord | undefined;
       if (row.pi) {
-        if (!askedFor.has(row.pi)) askedFor.set(row.pi, await this.stripe.listRefunds({ paymentIntentId: row.pi }));
+        if (!askedFor.has(row.pi)) askedFor.set(row.pi, await this.payments.listRefunds({ paymentIntentId: row.pi }));
         found = askedFor.get(row.pi)!.find((r) => r.id === row.stripe_refund_id);
       }
       if (found) {
@@ -417,19 +278,13 @@ class LedgerCheck {
     const inScope = this.disputes.filter(
       (d) => this.isOurs(d.paymentIntentId) && (this.scope.has(d.paymentIntentId!) || this.stripeInPeriod(d.createdAt)),
     );
-    const rows = await this.sql<DisputeRow>(
-      `select ch.consultation_id, ch.stripe_payment_intent_id as pi, ch.dispute_status, ch.created_at, earning.amount_cents as earning,
-         coalesce((select json_agg(json_build_object('kind', e.kind, 'amount', e.amount_cents, 'ref', e.external_ref, 'created_at', e.created_at)
-                                   order by e.created_at)
-                   from ledger_entries e where e.consultation_id = ch.consultation_id and e.kind in ('chargeback', 'chargeback_won')), '[]'::json) as entries
-       from consultation_charges ch
-       left join ledger_entries earning on earning.consultation_id = ch.consultation_id and earning.kind = 'earning'
-       where ch.stripe_payment_intent_id in (select jsonb_array_elements_text(?::jsonb))
-          or (ch.dispute_status is not null and ch.created_at >= ? and ch.created_at < ?)
-          or exists (select 1 from ledger_entries e where e.consultation_id = ch.consultation_id
-                       and e.kind in ('chargeback', 'chargeback_won') and e.created_at >= ? and e.created_at < ?)`,
-      [list(inScope.map((d) => d.paymentIntentId!)), this.period.from, this.period.to, this.period.from, this.period.to],
-    );
+    const rows = await disputeRows(this.em, [
+      list(inScope.map((d) => d.paymentIntentId!)),
+      this.period.from,
+      this.period.to,
+      this.period.from,
+      this.period.to,
+    ]);
     const byPi = new Map(rows.filter((r) => r.pi).map((r) => [r.pi!, r]));
     const seenPis = new Set<string>();
     let compared = 0;
@@ -467,7 +322,7 @@ class LedgerCheck {
       const disputed = row.dispute_status !== null || row.entries.length > 0;
       const inPeriod = this.oursInPeriod(row.created_at) || row.entries.some((e) => this.oursInPeriod(e.created_at));
       if (!disputed || !inPeriod) continue;
-      const disputes = await this.stripe.listDisputesOfPaymentIntent(row.pi);
+      const disputes = await this.payments.listDisputesOfPaymentIntent(row.pi);
       if (disputes.length === 0) {
         compared++;
         seenPis.add(row.pi);
@@ -503,30 +358,14 @@ class LedgerCheck {
 
   private async checkTransfers(): Promise<number> {
     const payoutIdOf = (t: TransferRecord) => t.metadata.payout_id ?? t.transferGroup?.replace(/^payout:/, '') ?? null;
-    const rows = await this.sql<PayoutRow>(
-      `select p.id, p.status, p.total_cents as amount, lower(p.currency) as currency, p.stripe_transfer_id, p.processed_at,
-         a.stripe_connect_account_id as destination, coalesce(r.cents, 0)::int as recredited, coalesce(r.in_period, false) as recredited_in_period
-       from advisor_payouts p
-       join advisors a on a.id = p.advisor_id
-       left join lateral (
-         select sum(e.amount_cents) as cents, bool_or(e.created_at >= ? and e.created_at < ?) as in_period
-         from ledger_entries e
-         where e.kind = 'manual' and e.advisor_id = p.advisor_id and p.stripe_transfer_id is not null
-           and starts_with(e.external_ref, 'transfer-reversal:' || p.stripe_transfer_id || ':')
-       ) r on true
-       where p.id in (select jsonb_array_elements_text(?::jsonb)::uuid)
-          or p.stripe_transfer_id in (select jsonb_array_elements_text(?::jsonb))
-          or (p.status = 'paid' and p.processed_at >= ? and p.processed_at < ?)
-          or r.in_period`,
-      [
-        this.period.from,
-        this.period.to,
-        list(uuids(this.transfers.map(payoutIdOf))),
-        list(this.transfers.map((t) => t.id)),
-        this.period.from,
-        this.period.to,
-      ],
-    );
+    const rows = await payoutRows(this.em, [
+      this.period.from,
+      this.period.to,
+      list(uuids(this.transfers.map(payoutIdOf))),
+      list(this.transfers.map((t) => t.id)),
+      this.period.from,
+      this.period.to,
+    ]);
     const byId = new Map(rows.map((p) => [p.id, p]));
     const byTransfer = new Map(rows.filter((p) => p.stripe_transfer_id).map((p) => [p.stripe_transfer_id!, p]));
     const matched = new Set<string>();
@@ -546,7 +385,7 @@ class LedgerCheck {
     for (const row of rows) {
       if (matched.has(row.id) || row.status !== 'paid' || !(this.oursInPeriod(row.processed_at) || row.recredited_in_period)) continue;
       compared++;
-      const t = row.stripe_transfer_id ? await this.stripe.findTransfer(row.stripe_transfer_id) : null;
+      const t = row.stripe_transfer_id ? await this.payments.findTransfer(row.stripe_transfer_id) : null;
       if (!t) this.add('transfer', row.id, row.stripe_transfer_id, 'missing_at_stripe', row.amount, 'none');
       else this.compareTransfer(row, t);
     }
@@ -554,33 +393,6 @@ class LedgerCheck {
   }
 
   private compareTransfer(row: PayoutRow, t: TransferRecord): void {
-    if (row.status !== 'paid') {
-      this.add('transfer', row.id, t.id, 'unrecorded', row.status, t.amountCents);
-      return;
-    }
-    if (row.stripe_transfer_id !== t.id) {
-      this.add('transfer', row.id, t.id, 'transfer_id', row.stripe_transfer_id ?? 'none', t.id);
-      return;
-    }
-    if (row.amount !== t.amountCents) this.add('transfer', row.id, t.id, 'amount', row.amount, t.amountCents);
-    if (row.currency !== t.currency.toLowerCase()) this.add('transfer', row.id, t.id, 'currency', row.currency, t.currency);
-    if (row.destination !== t.destination)
-      this.add('transfer', row.id, t.id, 'destination', row.destination ?? 'none', t.destination ?? 'none');
-    if (t.transferGroup !== `payout:${row.id}`)
-      this.add('transfer', row.id, t.id, 'transfer_group', `payout:${row.id}`, t.transferGroup ?? 'none');
-    if (row.recredited !== t.amountReversedCents) this.add('transfer', row.id, t.id, 'reversal', row.recredited, t.amountReversedCents);
+    for (const [difference, ours, stripe] of transferDifferences(row, t)) this.add('transfer', row.id, t.id, difference, ours, stripe);
   }
-}
-
-/** A cancellation that keeps the money under the refund policy (a late cancellation by the client). */
-function keptAfterCancellation(row: ChargeRow): boolean {
-  if (!row.cancelled_by || !row.cancelled_at) return false;
-  return (
-    decideCancellationRefund({
-      actor: row.cancelled_by as ActorKind,
-      paid: true,
-      startTime: new Date(row.start_time),
-      now: new Date(row.cancelled_at),
-    }).refund === 'none'
-  );
 }

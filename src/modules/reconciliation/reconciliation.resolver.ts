@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
+import { mapConnection } from '../../graphql/connection';
 import {
   LedgerCheckConnection,
   LedgerCheckView,
@@ -18,14 +19,13 @@ export class ReconciliationResolver {
     @Arg('first', () => Int, { description: 'How many items, from 1 to 100', nullable: true }) first?: number,
     @Arg('after', () => String, { description: 'The items after this cursor (an `endCursor`)', nullable: true }) after?: string,
   ) {
-    const c = await ctx.services.reconciliation.list(ctx, first, after);
-    return { pageInfo: c.pageInfo, edges: c.edges.map((e) => ({ cursor: e.cursor, node: toLedgerCheckView(e.node) })) };
+    return mapConnection(await ctx.services.reconciliation.list(first, after), toLedgerCheckView);
   }
 
   @Authorized(Access.ADMIN)
   @Query(() => LedgerCheckView, { description: 'One ledger check with its findings' })
   async ledgerCheck(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The check id' }) id: string): Promise<LedgerCheckView> {
-    return toLedgerCheckView(await ctx.services.reconciliation.get(ctx, id));
+    return toLedgerCheckView(await ctx.services.reconciliation.get(id));
   }
 
   @Authorized(Access.ADMIN)
@@ -38,7 +38,7 @@ export class ReconciliationResolver {
     @Arg('from', () => String, { description: 'First day, YYYY-MM-DD (UTC); 30 days ago by default', nullable: true }) from?: string,
     @Arg('to', () => String, { description: 'Last day, YYYY-MM-DD (UTC); today by default', nullable: true }) to?: string,
   ): Promise<LedgerCheckView> {
-    return toLedgerCheckView(await ctx.services.reconciliation.queue(ctx, { from, to }));
+    return toLedgerCheckView(await ctx.services.reconciliation.queue(ctx.requireActor(), { from, to }));
   }
 
   @Authorized(Access.ADMIN)
@@ -49,7 +49,6 @@ export class ReconciliationResolver {
     @Arg('first', () => Int, { description: 'How many items, from 1 to 100', nullable: true }) first?: number,
     @Arg('after', () => String, { description: 'The items after this cursor (an `endCursor`)', nullable: true }) after?: string,
   ) {
-    const c = await ctx.services.reconciliation.findings(ctx, check.id, first, after);
-    return { pageInfo: c.pageInfo, edges: c.edges.map((e) => ({ cursor: e.cursor, node: toLedgerFindingView(e.node) })) };
+    return mapConnection(await ctx.services.reconciliation.findings(check.id, first, after), toLedgerFindingView);
   }
 }

@@ -2,25 +2,16 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
-import type { Context } from '../../context';
-import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../../graphql/connection';
+import { actorUserId, type Actor } from '../../common/actor';
+import { cursorShapes, keysetCondition, keysetOrder, pageRequest, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { isAmbiguousStripeError, type PaymentGateway, type Period } from '../../payments/gateway';
+import { enqueue } from '../../jobs/queue';
 import { User } from '../user/user.entity';
 import { checkLedger, findingLine, summaryLine, type LedgerCheckResult } from './ledger-check';
 import { checkPeriod, lastDays } from './period';
 import { LedgerCheckFinding, LedgerCheckRun, LedgerCheckStatus, LedgerCheckTrigger } from './reconciliation.entity';
 
-/** The job queue task that runs a ledger check and stores what it found. */
-export const LEDGER_CHECK_TASK = 'check_ledger';
-
-/**
- * Daily at 03:17 UTC (graphile-worker crontab: minute hour day month weekday task options). `fill`
- * runs a check missed while no worker was up in the 12 hours before; `max` gives a check that
- * keeps failing (Stripe unreachable) three tries before its run stays FAILED.
- */
-export const LEDGER_CHECK_CRONTAB = `17 3 * * * ${LEDGER_CHECK_TASK} ?fill=12h&max=3`;
-
-/** What the task is given: a run an admin queued, or graphile-worker's own `_cron` for the daily one. */
+/** What the check_ledger job is given: a run an admin queued, or graphile-worker's own `_cron` for the daily one (src/jobs/worker.ts). */
 export interface LedgerCheckPayload {
   runId?: string;
   _cron?: { ts: string };
@@ -45,19 +36,15 @@ export class ReconciliationService {
   }
 
   /** Admin: queue a check of a period (YYYY-MM-DD days; the last 30 days by default). */
-  async queue(ctx: Context, input: { from?: string | null; to?: string | null }): Promise<LedgerCheckRun> {
-    const admin = ctx.requireAdmin();
+  async queue(actor: Actor, input: { from?: string | null; to?: string | null }): Promise<LedgerCheckRun> {
     const period = checkPeriod(input);
     return this.deps.em().transactional(async (em) => {
       const run = new LedgerCheckRun(LedgerCheckTrigger.ADMIN, period.from, period.to);
-      run.requestedBy = em.getReference(User, admin.id);
+      const requestedBy = actorUserId(actor);
+      run.requestedBy = requestedBy ? em.getReference(User, requestedBy) : null;
       em.persist(run);
       await em.flush();
-      await em.execute(`select graphile_worker.add_job(?, json_build_object('runId', ?::text), job_key := ?, max_attempts := 3)`, [
-        LEDGER_CHECK_TASK,
-        run.id,
-        `ledger-check:${run.id}`,
-      ]);
+      await enqueue(em, 'check_ledger', { runId: run.id }, { jobKey: `ledger-check:${run.id}`, maxAttempts: 3 });
       return run;
     });
   }
@@ -155,47 +142,37 @@ export class ReconciliationService {
 
   // ---------------------------------------------------------------- reads
 
-  async list(ctx: Context, first?: number, after?: string): Promise<ConnectionShape<LedgerCheckRun>> {
-    ctx.requireAdmin();
-    const size = pageSize(first);
-    const where = after
-      ? (() => {
-          const [at, id] = decodeCursor(after, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') as [
-            string,
-            string,
-          ];
-          return { $or: [{ createdAt: { $lt: new Date(at) } }, { createdAt: new Date(at), id: { $lt: id } }] };
-        })()
-      : {};
-    const rows = await ctx.em.find(LedgerCheckRun, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
+  async list(first?: number, after?: string): Promise<ConnectionShape<LedgerCheckRun>> {
+    const page = pageRequest({ first, after }, cursorShapes.stringAndId);
+    const order = [
+      ['createdAt', 'desc'],
+      ['id', 'desc'],
+    ] as const;
+    const where = page.cursor ? keysetCondition(order, [new Date(page.cursor[0] as string), page.cursor[1]], false) : {};
+    const rows = await this.deps.em().find(LedgerCheckRun, where, { orderBy: keysetOrder(order, false), limit: page.size + 1 });
     return toConnection(
       rows,
-      { size, cursor: after ? [after] : null, backward: false },
+      page,
       (r) => [r.createdAt.toISOString(), r.id],
       (r) => r,
     );
   }
 
-  async get(ctx: Context, id: string): Promise<LedgerCheckRun> {
-    ctx.requireAdmin();
+  async get(id: string): Promise<LedgerCheckRun> {
     assertUuid(id);
-    const run = await ctx.em.findOne(LedgerCheckRun, { id });
+    const run = await this.deps.em().findOne(LedgerCheckRun, { id });
     if (!run) throw notFound('Ledger check');
     return run;
   }
 
-  async findings(ctx: Context, runId: string, first?: number, after?: string): Promise<ConnectionShape<LedgerCheckFinding>> {
-    ctx.requireAdmin();
-    const size = pageSize(first);
-    const from = after ? (decodeCursor(after, (v) => v.length === 1 && Number.isInteger(v[0])) as [number])[0] : -1;
-    const rows = await ctx.em.find(
-      LedgerCheckFinding,
-      { run: runId, position: { $gt: from } },
-      { orderBy: { position: 'asc' }, limit: size + 1 },
-    );
+  async findings(runId: string, first?: number, after?: string): Promise<ConnectionShape<LedgerCheckFinding>> {
+    const page = pageRequest({ first, after }, (v) => v.length === 1 && Number.isInteger(v[0]));
+    const order = [['position', 'asc']] as const;
+    const where = page.cursor ? { run: runId, ...keysetCondition(order, page.cursor, false) } : { run: runId };
+    const rows = await this.deps.em().find(LedgerCheckFinding, where, { orderBy: keysetOrder(order, false), limit: page.size + 1 });
     return toConnection(
       rows,
-      { size, cursor: after ? [after] : null, backward: false },
+      page,
       (f) => [f.position],
       (f) => f,
     );

@@ -38,17 +38,17 @@ export class StripeHandler {
         return this.dispute(object.id as string);
       case 'account.updated': {
         if (!this.payouts) return 'ignored';
-        const account = await this.payments.stripe.accounts.retrieve(object.id as string);
+        const account = await this.payments.retrieveAccount(object.id as string);
         await this.payouts.onAccountUpdated(account.id, {
-          detailsSubmitted: !!account.details_submitted,
-          payoutsEnabled: !!account.payouts_enabled,
+          detailsSubmitted: account.detailsSubmitted,
+          payoutsEnabled: account.payoutsEnabled,
         });
         return 'processed';
       }
       case 'transfer.reversed': {
         if (!this.payouts) return 'ignored';
-        const transfer = await this.payments.stripe.transfers.retrieve(object.id as string);
-        await this.payouts.onTransferReversed(transfer.id, transfer.amount_reversed);
+        const transfer = await this.payments.retrieveTransfer(object.id as string);
+        await this.payouts.onTransferReversed(transfer.id, transfer.amountReversedCents);
         return 'processed';
       }
       default:

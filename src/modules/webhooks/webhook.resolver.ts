@@ -58,12 +58,12 @@ export class WebhookResolver {
     @Args() { first, after }: ForwardPageArgs,
     @Arg('status', () => WebhookEventStatus, { description: 'Only this status', nullable: true }) status?: WebhookEventStatus,
   ) {
-    return mapConnection(await ctx.services.webhooks.list(ctx, status, first, after), toView);
+    return mapConnection(await ctx.services.webhooks.list(status, first, after), toView);
   }
 
   @Authorized(Access.ADMIN)
   @Mutation(() => WebhookEventView, { description: 'Process a FAILED webhook event again' })
   async retryWebhookEvent(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The webhook delivery id' }) id: string) {
-    return toView(await ctx.services.webhooks.retry(ctx, id));
+    return toView(await ctx.services.webhooks.retry(id));
   }
 }

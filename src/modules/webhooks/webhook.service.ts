@@ -2,10 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { DomainError, notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
-import type { Context } from '../../context';
 import { cursorShapes, keysetCondition, keysetOrder, pageRequest, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
-import { currentReqId } from '../../logging';
+import { enqueue } from '../../jobs/queue';
 
 /** A handler's verdict; an event ignored for a reason an admin should be able to read says why. */
 export type Outcome = 'processed' | 'ignored' | { ignored: string };
@@ -59,10 +58,11 @@ export class WebhookService {
         [provider, eventId, eventType, JSON.stringify(payload)],
       );
       if (!rows[0]) return null;
-      await em.execute(
-        `select graphile_worker.add_job('process_webhook_event', json_build_object('id', ?::text, 'reqId', ?::text),
-           queue_name := ?, job_key := ?, max_attempts := ?)`,
-        [rows[0].id, currentReqId(), QUEUES[provider] ?? null, `webhook:${rows[0].id}`, MAX_ATTEMPTS],
+      await enqueue(
+        em,
+        'process_webhook_event',
+        { id: rows[0].id },
+        { queueName: QUEUES[provider], jobKey: `webhook:${rows[0].id}`, maxAttempts: MAX_ATTEMPTS },
       );
       return rows[0].id;
     });
@@ -110,8 +110,7 @@ export class WebhookService {
     }
   }
 
-  async list(ctx: Context, status: WebhookEventStatus | undefined, first?: number, after?: string): Promise<ConnectionShape<WebhookEvent>> {
-    ctx.requireAdmin();
+  async list(status: WebhookEventStatus | undefined, first?: number, after?: string): Promise<ConnectionShape<WebhookEvent>> {
     const page = pageRequest({ first, after }, cursorShapes.stringAndId);
     const order = [
       ['receivedAt', 'desc'],
@@ -120,7 +119,7 @@ export class WebhookService {
     const where: Record<string, unknown>[] = [];
     if (status) where.push({ status });
     if (page.cursor) where.push(keysetCondition(order, [new Date(page.cursor[0] as string), page.cursor[1]], false));
-    const rows = await ctx.em.find(WebhookEvent, { $and: where }, { orderBy: keysetOrder(order, false), limit: page.size + 1 });
+    const rows = await this.em().find(WebhookEvent, { $and: where }, { orderBy: keysetOrder(order, false), limit: page.size + 1 });
     return toConnection(
       rows,
       page,
@@ -130,8 +129,7 @@ export class WebhookService {
   }
 
   /** Admin: processes a FAILED event again, now, and answers with what became of it. */
-  async retry(ctx: Context, id: string): Promise<WebhookEvent> {
-    ctx.requireAdmin();
+  async retry(id: string): Promise<WebhookEvent> {
     assertUuid(id);
     const em = this.em();
     const event = await em.findOne(WebhookEvent, { id });

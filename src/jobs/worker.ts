@@ -5,41 +5,41 @@ import { Pool } from 'pg';
 import { makeWorkerUtils, run, type JobHelpers, type Runner, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type { Logger as PinoLogger } from 'pino';
 import { Logger as WorkerLogger } from 'graphile-worker';
-import { PermanentError } from './common/errors';
-import type { RefundSource } from './modules/consultation/charge.entity';
-import { LEDGER_CHECK_CRONTAB, type LedgerCheckPayload } from './modules/reconciliation/reconciliation.service';
-import { withLogScope } from './logging';
-import type { Services } from './services';
+import { SCHEDULER } from '../common/actor';
+import { PermanentError } from '../common/errors';
+import { withLogScope } from '../logging';
+import type { Services } from '../services';
+import type { JobName, JobPayloads } from './payloads';
 
 /** The job's last try: an ambiguous failure now ends with a recorded decision instead of a retry. */
 const lastAttempt = (helpers: JobHelpers) => helpers.job.attempts >= helpers.job.max_attempts;
 
+/** Every task, each given the payload JobPayloads names for it. */
+export type Tasks = { [N in JobName]: (payload: JobPayloads[N], helpers: JobHelpers) => Promise<void> };
+
 /**
- * The durable job queue (graphile-worker, in the same PostgreSQL). Jobs are added with
- * `graphile_worker.add_job(...)` inside the transaction that makes them necessary, so a job
- * exists exactly when its cause committed; failures are retried with exponential backoff.
+ * The durable job queue (graphile-worker, in the same PostgreSQL). Jobs are added with `enqueue`
+ * (queue.ts) inside the transaction that makes them necessary, so a job exists exactly when its
+ * cause committed; failures are retried with exponential backoff.
  *
  * The money tasks end for good on a permanent error, with the decision recorded where admins see
  * it: holds are released (status history, the charge's failure message), refunds record Stripe's
  * refusal on the charge, webhook events and payouts end FAILED, Cal.com's refusal is noted in the
  * consultation's history. Only ambiguous failures are retried, a bounded number of times. Emails
- * keep their last error on the outbox row and stop after 10 attempts.
+ * keep their last error on the outbox row and stop after EMAIL_MAX_ATTEMPTS (10 by default).
  */
-export function taskList(services: Services): TaskList {
+export function taskList(services: Services): Tasks {
   return {
-    deliver_email: async (payload, helpers) => {
-      const { id } = payload as { id: string };
-      await services.notifications.deliver(services.orm.em.fork(), id, {
+    deliver_email: async ({ id }, helpers) => {
+      await services.notifications.deliver(id, {
         attempt: helpers.job.attempts,
         maxAttempts: helpers.job.max_attempts,
       });
     },
-    expire_unpaid_booking: async (payload, helpers) => {
-      const { consultationId } = payload as { consultationId: string };
+    expire_unpaid_booking: async ({ consultationId }, helpers) => {
       await services.consultations.booking.settleHold(consultationId, { lastAttempt: lastAttempt(helpers) });
     },
-    settle_hold: async (payload, helpers) => {
-      const { consultationId } = payload as { consultationId: string };
+    settle_hold: async ({ consultationId }, helpers) => {
       await services.consultations.booking.settleHold(consultationId, { lastAttempt: lastAttempt(helpers) });
     },
     recover_payments: async () => {
@@ -47,12 +47,10 @@ export function taskList(services: Services): TaskList {
       const payouts = await services.payouts.queueStaleClaims();
       if (holds || payouts) services.log.info({ holds, payouts }, '[jobs] recovery sweep queued work');
     },
-    process_webhook_event: async (payload, helpers) => {
-      const { id } = payload as { id: string };
+    process_webhook_event: async ({ id }, helpers) => {
       await services.webhooks.process(id, { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
     },
-    calcom_cancel_booking: async (payload) => {
-      const { uid, reason } = payload as { uid: string; reason: string };
+    calcom_cancel_booking: async ({ uid, reason }) => {
       try {
         await services.calcom.cancelBooking(uid, reason);
       } catch (err) {
@@ -61,26 +59,22 @@ export function taskList(services: Services): TaskList {
         await services.consultations.calendar.noteCalcomRefusal(uid, err.message);
       }
     },
-    refund_consultation: async (payload, helpers) => {
-      const p = payload as { consultationId: string; source: RefundSource; userId: string | null; reason: string | null };
+    refund_consultation: async (p, helpers) => {
       await services.consultations.refunds.refundOrRecordRefusal(p.consultationId, p.source, p.userId, p.reason, {
         lastAttempt: lastAttempt(helpers),
       });
     },
-    process_payout: async (payload) => {
-      const { payoutId } = payload as { payoutId: string };
-      await services.payouts.processOne(payoutId, null);
+    process_payout: async ({ payoutId }) => {
+      await services.payouts.process(SCHEDULER, payoutId);
     },
-    send_reminder: async (payload) => {
-      const { consultationId, role } = payload as { consultationId: string; role: 'client' | 'advisor' };
-      await services.notifications.remind(services.orm.em.fork(), consultationId, role);
+    send_reminder: async ({ consultationId, role }) => {
+      await services.notifications.remind(consultationId, role);
     },
-    chat_unread_email: async (payload) => {
-      const { consultationId, userId } = payload as { consultationId: string; userId: string };
+    chat_unread_email: async ({ consultationId, userId }) => {
       await services.chat.notifyUnread(consultationId, userId);
     },
     check_ledger: async (payload, helpers) => {
-      await services.reconciliation.runJob(payload as LedgerCheckPayload, {
+      await services.reconciliation.runJob(payload, {
         attempt: helpers.job.attempts,
         maxAttempts: helpers.job.max_attempts,
       });
@@ -129,15 +123,17 @@ export interface JobsOptions {
   deadAfterMs?: number;
 }
 
-/** The recovery sweep, every minute on one instance (graphile-worker's cron runs each tick once). */
-const CRONTAB = '* * * * * recover_payments ?max=3&jobKey=recover-payments';
+/**
+ * graphile-worker's crontab (minute hour day month weekday task options); each tick runs once
+ * across instances.
+ * - The recovery sweep, every minute.
+ * - The ledger check, daily at 03:17 UTC: `fill` runs a check missed while no worker was up in the
+ *   12 hours before; `max` gives a check that keeps failing (Stripe unreachable) three tries
+ *   before its run stays FAILED.
+ */
+const CRONTAB = ['* * * * * recover_payments ?max=3&jobKey=recover-payments', '17 3 * * * check_ledger ?fill=12h&max=3'].join('\n');
 
-export async function startJobs(
-  services: Services,
-  connectionString: string,
-  extraTasks: TaskList = {},
-  opts: JobsOptions = {},
-): Promise<Jobs> {
+export async function startJobs(services: Services, connectionString: string, opts: JobsOptions = {}): Promise<Jobs> {
   const heartbeatMs = opts.heartbeatMs ?? 10_000;
   const deadAfterMs = opts.deadAfterMs ?? 30_000;
   // Our own pool, so that an idle connection dropped by the server (a restart, a failover) is
@@ -158,8 +154,8 @@ export async function startJobs(
     pollInterval: 1000,
     logger: workerLogger(services.log),
     events,
-    crontab: `${CRONTAB}\n${LEDGER_CHECK_CRONTAB}`,
-    taskList: inLogScope({ ...taskList(services), ...extraTasks }, services.log),
+    crontab: CRONTAB,
+    taskList: inLogScope(taskList(services), services.log),
   });
   const utils = await makeWorkerUtils({ pgPool, logger: workerLogger(services.log) });
   const instanceId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -198,9 +194,7 @@ export async function startJobs(
   await beat();
   await reclaimDeadWorkers();
   // A process that died mid-booking leaves holds to settle: look soon after start, then every minute.
-  await pgPool.query(
-    `select graphile_worker.add_job('recover_payments', run_at := now() + interval '15 seconds', job_key := 'recover-payments', max_attempts := 3)`,
-  );
+  await utils.addJob('recover_payments', {}, { runAt: new Date(Date.now() + 15_000), jobKey: 'recover-payments', maxAttempts: 3 });
 
   let beating = false;
   const timer = setInterval(() => {

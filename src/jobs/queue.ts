@@ -1,0 +1,96 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { currentReqId } from '../logging';
+import type { JobName, JobPayloads } from './payloads';
+
+/**
+ * Adding jobs to the durable queue (graphile-worker, in the same PostgreSQL). A job is added
+ * through the caller's EntityManager, inside the transaction that makes it necessary, so it exists
+ * exactly when its cause committed. Names and payloads are checked against JobPayloads.
+ */
+
+/** What a second job under the same key does (graphile-worker's job_key_mode). */
+export type JobKeyMode = 'replace' | 'preserve_run_at' | 'unsafe_dedupe';
+
+export interface EnqueueOptions {
+  /** At most one waiting job per key: adding again replaces it (see jobKeyMode). */
+  jobKey?: string;
+  jobKeyMode?: JobKeyMode;
+  /** Not before this time; by default now. */
+  runAt?: Date;
+  /** Not before this many milliseconds from now, on the database's clock (when runAt is not given). */
+  delayMs?: number;
+  /** Tries before the job is left failed; graphile-worker's default is 25. */
+  maxAttempts?: number;
+  /** Jobs of one named queue run one at a time, in order. */
+  queueName?: string;
+}
+
+export async function enqueue<N extends JobName>(
+  em: EntityManager,
+  name: N,
+  payload: JobPayloads[N],
+  opts: EnqueueOptions = {},
+): Promise<void> {
+  await em.execute(
+    `select graphile_worker.add_job(?, ?::json, queue_name := ?::text,
+       run_at := coalesce(?::timestamptz, now() + ?::int * interval '1 millisecond'),
+       max_attempts := ?::int, job_key := ?::text, job_key_mode := coalesce(?::text, 'replace'))`,
+    [
+      name,
+      JSON.stringify({ ...payload, reqId: currentReqId() }),
+      opts.queueName ?? null,
+      opts.runAt ?? null,
+      opts.delayMs ?? 0,
+      opts.maxAttempts ?? null,
+      opts.jobKey ?? null,
+      opts.jobKeyMode ?? null,
+    ],
+  );
+}
+
+/** Removes the waiting job under `key`, if any (a job already running is left to finish). */
+export async function removeJob(em: EntityManager, key: string): Promise<void> {
+  await em.execute('select graphile_worker.remove_job(?)', [key]);
+}
+
+/**
+ * One job per row, in one statement: the set-based form for sweeps. `from` is an SQL FROM clause
+ * (tables, joins, conditions; `?` parameters from `params`); each payload field, and the job key,
+ * is an SQL expression over its rows (without parameters). E.g.
+ *
+ *   enqueueEach(em, 'process_payout', {
+ *     payload: { payoutId: 'id::text' },
+ *     from: `advisor_payouts where status = 'processing' and updated_at < ?`,
+ *     params: [staleBefore],
+ *     jobKey: `'process-payout:' || id::text`,
+ *     maxAttempts: 5,
+ *   })
+ *
+ * Returns how many jobs were added (or replaced).
+ */
+export async function enqueueEach<N extends JobName>(
+  em: EntityManager,
+  name: N,
+  spec: {
+    payload: { [K in keyof JobPayloads[N]]: string };
+    from: string;
+    params?: unknown[];
+    jobKey?: string;
+    maxAttempts?: number;
+    queueName?: string;
+  },
+): Promise<number> {
+  const fields = Object.entries(spec.payload as Record<string, string>)
+    .map(([field, expr]) => {
+      if (!/^[A-Za-z_]\w*$/.test(field)) throw new Error(`not a payload field name: ${field}`);
+      return `'${field}', ${expr}`;
+    })
+    .join(', ');
+  const [row] = await em.execute<{ n: string }[]>(
+    `select count(graphile_worker.add_job(?, json_build_object(${fields ? `${fields}, ` : ''}'reqId', ?::text),
+       queue_name := ?::text, max_attempts := ?::int, job_key := ${spec.jobKey ?? 'null'})) as n
+     from ${spec.from}`,
+    [name, currentReqId(), spec.queueName ?? null, spec.maxAttempts ?? null, ...(spec.params ?? [])],
+  );
+  return Number(row?.n ?? 0);
+}

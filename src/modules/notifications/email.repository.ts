@@ -1,0 +1,50 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/**
+ * The outbox statements that buy a guarantee in one statement (a unique key, an atomic counter,
+ * a merge of two opt-outs); everything else goes through MikroORM.
+ */
+
+/** Adds the email unless one with its dedupe key exists; returns the new row's id, or null. */
+export async function insertOutboxEmail(
+  em: EntityManager,
+  m: { dedupeKey: string; to: string; recipientId: string | null; template: string; subject: string; data: unknown },
+): Promise<string | null> {
+  const rows = await em.execute<{ id: string }[]>(
+    `insert into email_outbox (id, dedupe_key, to_address, recipient_id, template, subject, data)
+     values (gen_random_uuid(), ?, ?, ?, ?, ?, ?::jsonb)
+     on conflict (dedupe_key) do nothing returning id`,
+    [m.dedupeKey, m.to, m.recipientId, m.template, m.subject, JSON.stringify(m.data)],
+  );
+  return rows[0]?.id ?? null;
+}
+
+/** The next iCalendar SEQUENCE of a consultation's invitation: 0, then one more each time. */
+export async function nextCalendarSequence(em: EntityManager, consultationId: string): Promise<number> {
+  const [row] = await em.execute<{ sequence: number }[]>(
+    `insert into email_calendar_sequences (consultation_id, sequence) values (?, 0)
+     on conflict (consultation_id) do update set sequence = email_calendar_sequences.sequence + 1
+     returning sequence`,
+    [consultationId],
+  );
+  return Number(row!.sequence);
+}
+
+/** One statement: two opt-outs at once (two clicks, two kinds) cannot undo each other. */
+export async function upsertPreferences(
+  em: EntityManager,
+  userId: string,
+  patch: { reminders?: boolean | null; ratingPrompts?: boolean | null },
+): Promise<{ reminders: boolean; ratingPrompts: boolean }> {
+  const [row] = await em.execute<{ reminders: boolean; rating_prompts: boolean }[]>(
+    `insert into email_preferences (user_id, reminders, rating_prompts, updated_at)
+     values (?, coalesce(?::boolean, true), coalesce(?::boolean, true), now())
+     on conflict (user_id) do update set
+       reminders = coalesce(?::boolean, email_preferences.reminders),
+       rating_prompts = coalesce(?::boolean, email_preferences.rating_prompts),
+       updated_at = now()
+     returning reminders, rating_prompts`,
+    [userId, patch.reminders ?? null, patch.ratingPrompts ?? null, patch.reminders ?? null, patch.ratingPrompts ?? null],
+  );
+  return { reminders: row!.reminders, ratingPrompts: row!.rating_prompts };
+}
