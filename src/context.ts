@@ -71,11 +71,4 @@ export class Context {
     const advisor = await this.myAdvisor();
     return advisor && advisor.approvalStatus === ApprovalStatus.APPROVED ? advisor : null;
   }
-
-  async requireActiveAdvisor(): Promise<Advisor> {
-    this.requireViewer();
-    const advisor = await this.activeAdvisor();
-    if (!advisor) throw forbidden('Only an approved advisor can do this');
-    return advisor;
-  }
 }

@@ -297,4 +297,4 @@ it(`accounts for every cent after a random run (seed ${SEED})`, async () => {
     grossAll += rep.grossBookingsCents;
   }
   expect(grossAll).toBe(charged);
-}, 240_000);
+}, 420_000); // ~180 s on a quiet 2-core machine; CI shares it with other work

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { App } from '../app';
 import { signToken } from '../auth/token';
+import { OPERATOR } from '../common/actor';
+import { GrantedRole } from '../modules/user/user-role.entity';
 import type { Config } from '../config';
 import { addMonths, monthOf } from '../modules/finance/month';
 import type { Role } from '../modules/user/user.entity';
@@ -245,6 +247,11 @@ export async function seedDemo({ app, baseUrl, config, log }: SeedOptions): Prom
     }
   };
   const created = { advisors: 0, consultations: 0, reviews: 0, payouts: 0 };
+
+  // Tokens make nobody an admin: the demo admin signs in once (writing the user row), then is
+  // granted the role as \`npm run admin:grant\` would (a repeated grant changes nothing).
+  await gql(`{ pricing { sku } }`, {}, DEMO.admin);
+  await app.services.roles.grant(OPERATOR, DEMO.admin.sub, GrantedRole.ADMIN, 'demo data');
 
   // Advisors, each moved to its approval status the way an admin would.
   const advisorIds = new Map<string, string>();

@@ -91,7 +91,7 @@ export function summaryLine(r: LedgerCheckResult): string {
   return `ledger differs: ${r.findings.length} difference${r.findings.length === 1 ? '' : 's'}; compared ${counts} ${period}`;
 }
 
-/** Which dispute status our charge records for a Stripe dispute (as ConsultationService.reconcileDispute sets it). */
+/** Which dispute status our charge records for a Stripe dispute (as PaymentReconciliation.reconcileDispute sets it). */
 export function disputeOutcome(stripeStatus: string): 'open' | 'won' | 'lost' {
   return stripeStatus === 'won' ? 'won' : stripeStatus === 'lost' ? 'lost' : 'open';
 }
