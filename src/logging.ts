@@ -27,6 +27,11 @@ export function currentReqId(): string | null {
   return scope.getStore()?.reqId ?? null;
 }
 
+/** The scope of the request or job running now, if any (tests attribute SQL statements with it). */
+export function currentLogScope(): Readonly<LogScope> | undefined {
+  return scope.getStore();
+}
+
 const { chindingsSym } = pino.symbols;
 
 /**

@@ -31,16 +31,19 @@ export function composeTopic(routingKey: string, dynamicId?: unknown): string {
   return dynamicId === undefined ? routingKey : `${routingKey}:${String(dynamicId)}`;
 }
 
+/** One NOTIFY: an event for one topic, or the same event for several (routed in-process by each receiver). */
 interface Envelope {
-  topic: string;
+  topic?: string;
+  topics?: string[];
   payload: unknown;
 }
 
-function encode(topic: string, payload: unknown): string {
-  if (typeof topic !== 'string' || topic === '') throw new Error('An event needs a non-empty topic');
-  const json = JSON.stringify({ topic, payload } satisfies Envelope);
+function encode(topic: string | readonly string[], payload: unknown): string {
+  const list = typeof topic === 'string' ? [topic] : [...topic];
+  if (list.length === 0 || list.some((t) => typeof t !== 'string' || t === '')) throw new Error('An event needs a non-empty topic');
+  const json = JSON.stringify((list.length === 1 ? { topic: list[0], payload } : { topics: list, payload }) satisfies Envelope);
   const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes >= MAX_NOTIFY_BYTES) throw new PayloadTooLargeError(topic, bytes);
+  if (bytes >= MAX_NOTIFY_BYTES) throw new PayloadTooLargeError(list.join(','), bytes);
   return json;
 }
 
@@ -57,8 +60,15 @@ function checkChannel(channel: string): string {
  * rollback). `em` must be the transactional fork, e.g. inside `em.transactional(...)`; outside a
  * transaction the event would leave at once, so that is refused. PostgreSQL delivers identical
  * (topic and payload) events of one transaction once, which is harmless for id-and-status payloads.
+ * Given several topics, the event goes out in one NOTIFY and every receiver delivers it to the
+ * subscribers of each topic (a status change reaches its consultation, both users and admins).
  */
-export async function publishInTransaction(em: EntityManager, topic: string, payload: object, channel = EVENTS_CHANNEL): Promise<void> {
+export async function publishInTransaction(
+  em: EntityManager,
+  topic: string | readonly string[],
+  payload: object,
+  channel = EVENTS_CHANNEL,
+): Promise<void> {
   if (!em.isInTransaction()) {
     throw new Error('publishInTransaction needs the transaction’s EntityManager (call it inside em.transactional)');
   }
@@ -235,7 +245,7 @@ export class PgPubSub implements PubSub {
   }
 
   /** {@link publishInTransaction} on this engine's channel. */
-  publishInTransaction(em: EntityManager, topic: string, payload: object): Promise<void> {
+  publishInTransaction(em: EntityManager, topic: string | readonly string[], payload: object): Promise<void> {
     return publishInTransaction(em, topic, payload, this.channel);
   }
 
@@ -359,9 +369,11 @@ export class PgPubSub implements PubSub {
       this.options.log?.warn({ channel: msg.channel }, 'ignoring a NOTIFY payload that is not JSON');
       return;
     }
-    if (typeof envelope?.topic !== 'string') return;
-    const set = this.topics.get(envelope.topic);
-    if (!set) return;
-    for (const sub of set) sub.push(envelope.payload);
+    const list = typeof envelope?.topic === 'string' ? [envelope.topic] : Array.isArray(envelope?.topics) ? envelope.topics : [];
+    for (const topic of new Set(list)) {
+      const set = typeof topic === 'string' ? this.topics.get(topic) : undefined;
+      if (!set) continue;
+      for (const sub of set) sub.push(envelope.payload);
+    }
   }
 }

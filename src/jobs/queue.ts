@@ -48,6 +48,40 @@ export async function enqueue<N extends JobName>(
   );
 }
 
+/** One job to add in {@link enqueueAll}. */
+export type JobSpec = { [N in JobName]: { name: N; payload: JobPayloads[N]; opts?: EnqueueOptions } }[JobName];
+
+/**
+ * Several jobs added, and the waiting jobs under `removeKeys` removed, in one statement (each as
+ * {@link enqueue} and {@link removeJob} would do it alone).
+ */
+export async function enqueueAll(em: EntityManager, jobs: readonly JobSpec[], removeKeys: readonly string[] = []): Promise<void> {
+  if (jobs.length === 0 && removeKeys.length === 0) return;
+  const calls: string[] = [];
+  const params: unknown[] = [];
+  for (const job of jobs) {
+    const opts = job.opts ?? {};
+    calls.push(`graphile_worker.add_job(?, ?::json, queue_name := ?::text,
+       run_at := coalesce(?::timestamptz, now() + ?::int * interval '1 millisecond'),
+       max_attempts := ?::int, job_key := ?::text, job_key_mode := coalesce(?::text, 'replace')) is not null`);
+    params.push(
+      job.name,
+      JSON.stringify({ ...job.payload, reqId: currentReqId() }),
+      opts.queueName ?? null,
+      opts.runAt ?? null,
+      opts.delayMs ?? 0,
+      opts.maxAttempts ?? null,
+      opts.jobKey ?? null,
+      opts.jobKeyMode ?? null,
+    );
+  }
+  for (const key of removeKeys) {
+    calls.push('graphile_worker.remove_job(?) is null');
+    params.push(key);
+  }
+  await em.execute(`select ${calls.join(',\n  ')}`, params);
+}
+
 /** Removes the waiting job under `key`, if any (a job already running is left to finish). */
 export async function removeJob(em: EntityManager, key: string): Promise<void> {
   await em.execute('select graphile_worker.remove_job(?)', [key]);

@@ -6,7 +6,7 @@ import { createApp, type App } from '../../src/app';
 import { signToken, type Claims } from '../../src/auth/token';
 import { OPERATOR } from '../../src/common/actor';
 import { loadConfig, type Config } from '../../src/config';
-import { createLogger } from '../../src/logging';
+import { createLogger, currentLogScope } from '../../src/logging';
 import type { Role } from '../../src/modules/user/user.entity';
 import { LogTransport } from '../../src/modules/notifications/notification.service';
 import { openDatabase } from '../../src/db/database';
@@ -25,6 +25,12 @@ export interface TestUser {
   token: string;
 }
 
+export interface ScopedStatement {
+  sql: string;
+  reqId: string | null;
+  task: string | null;
+}
+
 export interface GqlResult<T> {
   status: number;
   data: T | null | undefined;
@@ -40,6 +46,8 @@ export interface TestApp {
   stripe: StripeSimulator;
   /** Statements sent to PostgreSQL by the ORM since the last reset. */
   statements: string[];
+  /** The same statements with the request (reqId) or job (task) that sent each, since the last reset. */
+  scopedStatements: ScopedStatement[];
   user(opts?: { roles?: Role[]; givenName?: string; familyName?: string }): Promise<TestUser>;
   gql<R, V>(doc: TypedDocumentNode<R, V>, variables?: V, token?: string): Promise<GqlResult<R>>;
   raw(body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string }>;
@@ -72,6 +80,7 @@ export async function startTestApp(
   const log = createLogger(config.logLevel, opts.logStream);
   const emails = new LogTransport(log);
   const statements: string[] = [];
+  const scopedStatements: ScopedStatement[] = [];
   const app = await createApp({
     config,
     databaseUrl: db.url,
@@ -80,6 +89,8 @@ export async function startTestApp(
     orm: {
       onQuery: (sql: string) => {
         statements.push(sql);
+        const scope = currentLogScope();
+        scopedStatements.push({ sql, reqId: scope?.reqId ?? null, task: scope?.task ?? null });
         return sql;
       },
     },
@@ -110,6 +121,7 @@ export async function startTestApp(
     emails,
     stripe: app.stripeSimulator!,
     statements,
+    scopedStatements,
     async user({ roles = ['client'] as Role[], givenName = 'Test', familyName = 'Person' } = {}) {
       const id = randomUUID();
       const email = `${givenName.toLowerCase()}.${id.slice(0, 8)}@example.com`;

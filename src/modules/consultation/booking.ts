@@ -19,7 +19,7 @@ import { ActorKind, Consultation, ConsultationStatus as S } from './consultation
 import type { StartTimePolicy } from './consultation.module';
 import { consultationRepository } from './consultation.repository';
 import { assertHoldAllowed, HOLD_LAPSED } from './hold-limit';
-import { SYSTEM_ACTING, STRIPE_ACTING, type Acting, type ConsultationLifecycle } from './lifecycle';
+import { expiryJobKey, SYSTEM_ACTING, STRIPE_ACTING, type Acting, type ConsultationLifecycle } from './lifecycle';
 import type { ConsultationRefunds } from './refunds';
 import { checkBookInput, type BookInput, type BookResult } from './booking-input';
 
@@ -90,7 +90,7 @@ export class ConsultationBooking {
       await assertHoldAllowed(em, client.id, config.booking);
 
       const id = randomUUID();
-      const inserted = await consultationRepository.insertHold(em, {
+      const c = await consultationRepository.insertHold(em, {
         id,
         advisorId: advisor.id,
         clientId: client.id,
@@ -108,13 +108,12 @@ export class ConsultationBooking {
         pricingSnapshot: priceList.snapshot(sku.durationMinutes),
         paymentExpiresAt: new Date(now + config.booking.paymentExpiryMinutes * 60_000),
       });
-      if (!inserted) {
+      if (!c) {
         if (input.calBookingId && (await em.count(Consultation, { calBookingId: input.calBookingId }))) {
           throw conflict('A consultation for this Cal.com booking already exists');
         }
         throw conflict('This time overlaps another booking of this advisor', { reason: 'SLOT_TAKEN' });
       }
-      const c = await em.findOneOrFail(Consultation, { id }, { populate: ['advisor.user', 'client'] });
       // What Stripe will be asked, committed before it is asked (see settleHold for the way back).
       const charge = new ConsultationCharge(c);
       charge.paymentIntentKey = `consultation:${id}:payment-intent`;
@@ -126,7 +125,7 @@ export class ConsultationBooking {
         em,
         'expire_unpaid_booking',
         { consultationId: id },
-        { runAt: c.paymentExpiresAt!, jobKey: `expire:${id}`, maxAttempts: EXPIRY_MAX_ATTEMPTS },
+        { runAt: c.paymentExpiresAt!, jobKey: expiryJobKey(id), maxAttempts: EXPIRY_MAX_ATTEMPTS },
       );
       return c;
     });

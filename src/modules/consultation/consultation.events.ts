@@ -20,8 +20,8 @@ export const topics = {
 };
 
 export interface TransactionalPublisher {
-  /** Publishes when (and only if) the transaction `em` belongs to commits. */
-  publishInTransaction(em: EntityManager, topic: string, payload: object): Promise<void>;
+  /** Publishes when (and only if) the transaction `em` belongs to commits; several topics share one NOTIFY. */
+  publishInTransaction(em: EntityManager, topic: string | readonly string[], payload: object): Promise<void>;
 }
 
 /** Publishing in transactions plus subscribing by topic: what PgPubSub (src/events) provides. */
@@ -34,12 +34,10 @@ export async function publishStatusChanged(
   em: EntityManager,
   payload: StatusChangedPayload,
 ): Promise<void> {
-  for (const topic of [
-    topics.consultation(payload.consultationId),
-    topics.user(payload.clientId),
-    topics.user(payload.advisorUserId),
-    topics.admin(),
-  ]) {
-    await publisher.publishInTransaction(em, topic, payload);
-  }
+  // One NOTIFY per status change; each instance routes it to the four topics in-process.
+  await publisher.publishInTransaction(
+    em,
+    [topics.consultation(payload.consultationId), topics.user(payload.clientId), topics.user(payload.advisorUserId), topics.admin()],
+    payload,
+  );
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict } from '../../common/errors';
 import type { RefundSource } from './charge.entity';
+import { Consultation } from './consultation.entity';
 
 /** A hold as booking inserts it; the split and snapshot come from the price list. */
 export interface HoldRow {
@@ -31,13 +32,13 @@ export const consultationRepository = {
    * A plain INSERT against the exclusion constraint deadlocks under a burst; ON CONFLICT DO
    * NOTHING lets exactly one of many overlapping bookings in and the others see false.
    */
-  async insertHold(em: EntityManager, h: HoldRow): Promise<boolean> {
-    const inserted = await em.execute<{ id: string }[]>(
+  async insertHold(em: EntityManager, h: HoldRow): Promise<Consultation | null> {
+    const inserted = await em.execute<Record<string, unknown>[]>(
       `insert into consultations (id, advisor_id, client_id, project_id, cal_booking_id, start_time, end_time,
          duration_minutes, status, price_cents, platform_fee_cents, advisor_earnings_cents, currency, locale,
          client_timezone, pricing_snapshot, payment_expires_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, 'pending_payment', ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
-       on conflict do nothing returning id`,
+       on conflict do nothing returning *`,
       [
         h.id,
         h.advisorId,
@@ -57,7 +58,8 @@ export const consultationRepository = {
         h.paymentExpiresAt,
       ],
     );
-    return inserted.length > 0;
+    // The row as inserted becomes the managed entity: no second read.
+    return inserted[0] ? em.map(Consultation, inserted[0]) : null;
   },
 
   /**

@@ -29,6 +29,9 @@ export function actingSystem(actor: Actor): Acting {
   return { kind: ActorKind.SYSTEM, userId: actorUserId(actor) };
 }
 
+/** The job that ends an unpaid hold at its expiry (queued by the booking, removed once it is paid). */
+export const expiryJobKey = (consultationId: string) => `expire:${consultationId}`;
+
 export const STRIPE_ACTING: Acting = { kind: ActorKind.STRIPE, userId: null };
 export const SYSTEM_ACTING: Acting = { kind: ActorKind.SYSTEM, userId: null };
 
@@ -48,9 +51,17 @@ export class ConsultationLifecycle {
 
   /** Locks the consultation row for the rest of the transaction; the advisor and client come along. */
   async lock(em: EntityManager, id: string): Promise<Consultation> {
-    const c = await em.findOne(Consultation, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    // One statement: the row locked (FOR UPDATE OF its own table only), its advisor and client joined.
+    const c = await em
+      .createQueryBuilder(Consultation, 'c')
+      .select('*')
+      .joinAndSelect('c.advisor', 'a')
+      .joinAndSelect('a.user', 'au')
+      .joinAndSelect('c.client', 'cl')
+      .where({ id })
+      .setLockMode(LockMode.PESSIMISTIC_WRITE, ['c'])
+      .getSingleResult();
     if (!c) throw notFound('Consultation');
-    await em.populate(c, ['advisor.user', 'client']);
     return c;
   }
 
@@ -66,7 +77,8 @@ export class ConsultationLifecycle {
       em.persist(new ConsultationStatusChange(c, change.from, change.to, acting.kind, this.user(em, acting), reason)),
     );
     await publishStatusChanged(this.deps.publisher, em, this.payload(c, from));
-    if (to === S.SCHEDULED) await this.deps.notifications.bookingConfirmed(em, c);
+    // Paid: the hold's expiry job has nothing left to do, so it goes in the same statement as the reminders.
+    if (to === S.SCHEDULED) await this.deps.notifications.bookingConfirmed(em, c, from === S.PENDING_PAYMENT ? [expiryJobKey(c.id)] : []);
     if (to === S.COMPLETED) await this.deps.notifications.ratingPrompt(em, c);
     if (to === S.CANCELLED) await this.deps.notifications.dropReminders(em, c.id);
   }

@@ -104,32 +104,6 @@ export class LedgerService {
   // Added for the payout and finance modules (issue 9): the ledger writes and sums they used to do in
   // their own SQL. Callers pass their unit of work (EntityManager) and hold the locks noted per method.
   // ==================================================================================================
-  /** Advisors with entries accrued before `before` that are in no payout yet, in id order. */
-  async advisorsWithUnpaid(em: EntityManager, before: Date): Promise<string[]> {
-    const rows = await em.execute<{ advisor_id: string }[]>(
-      'select distinct advisor_id from ledger_entries where payout_id is null and accrued_at < ? order by advisor_id',
-      [before],
-    );
-    return rows.map((r) => r.advisor_id);
-  }
-
-  /**
-   * Locks the advisor's entries accrued before `before` that are in no payout yet (FOR UPDATE, to
-   * the caller's commit) and returns their ids and sum. An entry written meanwhile is not picked.
-   */
-  async lockUnpaid(em: EntityManager, advisorId: string, before: Date): Promise<{ ids: string[]; totalCents: number }> {
-    const rows = await em.execute<{ id: string; amount_cents: number }[]>(
-      'select id, amount_cents from ledger_entries where advisor_id = ? and payout_id is null and accrued_at < ? for update',
-      [advisorId, before],
-    );
-    return { ids: rows.map((r) => r.id), totalCents: rows.reduce((sum, r) => sum + Number(r.amount_cents), 0) };
-  }
-
-  /** Points exactly these entries (locked by lockUnpaid) at their payout. */
-  async assignToPayout(em: EntityManager, entryIds: string[], payoutId: string): Promise<void> {
-    await em.nativeUpdate(LedgerEntry, { id: { $in: entryIds } }, { payout: payoutId });
-  }
-
   /** How many consultations' earnings a payout pays. */
   async earningsInPayout(em: EntityManager, payoutId: string): Promise<number> {
     return em.count(LedgerEntry, { payout: payoutId, kind: LedgerKind.EARNING });

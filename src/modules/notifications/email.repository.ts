@@ -19,6 +19,56 @@ export async function insertOutboxEmail(
   return rows[0]?.id ?? null;
 }
 
+/**
+ * Adds each email unless one with its dedupe key exists, and queues a `deliver_email` job (keyed
+ * `email:<id>`, as queueDelivery does) for each email added, in one statement. Returns the new ids.
+ */
+export async function insertOutboxEmailsAndQueue(
+  em: EntityManager,
+  emails: {
+    dedupeKey: string;
+    to: string;
+    recipientId: string | null;
+    template: string;
+    subject: string;
+    data: unknown;
+    deliverAt: Date | null;
+  }[],
+  maxAttempts: number,
+  reqId: string | null,
+): Promise<string[]> {
+  const rows = await em.execute<{ id: string }[]>(
+    `with input as (
+       select * from jsonb_to_recordset(?::jsonb)
+         as x(ord int, dedupe_key text, to_address text, recipient_id uuid, template text, subject text, data jsonb, deliver_at timestamptz)
+     ), added as (
+       insert into email_outbox (id, dedupe_key, to_address, recipient_id, template, subject, data)
+       select gen_random_uuid(), dedupe_key, to_address, recipient_id, template, subject, data from input order by ord
+       on conflict (dedupe_key) do nothing returning id, dedupe_key
+     )
+     select added.id, graphile_worker.add_job('deliver_email', json_build_object('id', added.id::text, 'reqId', ?::text),
+              run_at := coalesce(input.deliver_at, now()), max_attempts := ?::int, job_key := 'email:' || added.id::text) is not null as queued
+     from added join input using (dedupe_key) order by input.ord`,
+    [
+      JSON.stringify(
+        emails.map((m, ord) => ({
+          ord,
+          dedupe_key: m.dedupeKey,
+          to_address: m.to,
+          recipient_id: m.recipientId,
+          template: m.template,
+          subject: m.subject,
+          data: m.data,
+          deliver_at: m.deliverAt?.toISOString() ?? null,
+        })),
+      ),
+      reqId,
+      maxAttempts,
+    ],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** The next iCalendar SEQUENCE of a consultation's invitation: 0, then one more each time. */
 export async function nextCalendarSequence(em: EntityManager, consultationId: string): Promise<number> {
   const [row] = await em.execute<{ sequence: number }[]>(

@@ -8,11 +8,12 @@ import { ActorKind, Consultation, ConsultationStatus } from '../consultation/con
 import { OutboxEmail } from './email.entity';
 import { EmailAdmin } from './email.admin';
 import { EmailDelivery, parseFrom, queueDelivery, type Sender } from './delivery';
-import { insertOutboxEmail, nextCalendarSequence } from './email.repository';
+import { insertOutboxEmail, insertOutboxEmailsAndQueue, nextCalendarSequence } from './email.repository';
 import { EmailRenderer } from './render';
 import { type Calendar, type Reader, type RefundReason, type TemplateData, type TemplateId } from './templates/types';
 import type { EmailTransport } from './transports';
-import { enqueue, removeJob } from '../../jobs/queue';
+import { enqueueAll, removeJob, type JobSpec } from '../../jobs/queue';
+import { currentReqId } from '../../logging';
 
 export { formatCents } from './format';
 export { LogTransport, type EmailTransport } from './transports';
@@ -77,6 +78,16 @@ export class NotificationService {
     return true;
   }
 
+  /** Several emails (each once per dedupe key) and their delivery jobs in one statement. */
+  async enqueueBatch(em: EntityManager, messages: EmailMessage<TemplateId>[]): Promise<void> {
+    const emails = messages.map((m) => ({
+      ...m,
+      subject: this.renderer.subject(m.template, m.data as unknown as Record<string, unknown>),
+      deliverAt: m.deliverAt ?? null,
+    }));
+    await insertOutboxEmailsAndQueue(em, emails, this.deps.config.email.maxAttempts, currentReqId());
+  }
+
   // ---------------------------------------------------------------- what each change sends
 
   async advisorDecision(em: EntityManager, advisor: Advisor, action: AdvisorAction, note: string | null): Promise<void> {
@@ -90,34 +101,39 @@ export class NotificationService {
     });
   }
 
-  /** Client and advisor are told; the client's copy carries the calendar invitation; reminders are set. */
-  async bookingConfirmed(em: EntityManager, c: Consultation): Promise<void> {
+  /**
+   * Client and advisor are told; the client's copy carries the calendar invitation; reminders are
+   * set, and the waiting jobs under `removeKeys` removed in the same statement.
+   */
+  async bookingConfirmed(em: EntityManager, c: Consultation, removeKeys: readonly string[] = []): Promise<void> {
     const facts = { consultationId: c.id, startTime: c.startTime.toISOString(), durationMinutes: c.durationMinutes };
-    await this.enqueue(em, {
-      dedupeKey: `booking-confirmed:${c.id}`,
-      to: c.client.email,
-      recipientId: c.client.id,
-      template: 'consultation-booking-confirmed',
-      data: {
-        ...clientReader(c),
-        ...facts,
-        advisorName: c.advisor.displayName,
-        videoUrl: c.videoUrl,
-        // What the client agreed to pay: the price list at booking time, not today's.
-        priceCents: c.pricingSnapshot?.rateCents ?? c.priceCents,
-        currency: c.pricingSnapshot?.currency ?? c.currency,
-        calendar: await this.nextCalendar(em, c.id, 'REQUEST'),
-      },
-    });
-    await this.enqueue(em, {
-      dedupeKey: `advisor-booked:${c.id}`,
-      to: c.advisor.user.email,
-      recipientId: c.advisor.user.id,
-      template: 'advisor-new-booking',
-      // The advisor learns the client's first name and nothing else about them.
-      data: { ...advisorReader(c.advisor), ...facts, clientFirstName: c.client.givenName, videoUrl: c.videoUrl },
-    });
-    await this.scheduleReminders(em, c);
+    await this.enqueueBatch(em, [
+      {
+        dedupeKey: `booking-confirmed:${c.id}`,
+        to: c.client.email,
+        recipientId: c.client.id,
+        template: 'consultation-booking-confirmed',
+        data: {
+          ...clientReader(c),
+          ...facts,
+          advisorName: c.advisor.displayName,
+          videoUrl: c.videoUrl,
+          // What the client agreed to pay: the price list at booking time, not today's.
+          priceCents: c.pricingSnapshot?.rateCents ?? c.priceCents,
+          currency: c.pricingSnapshot?.currency ?? c.currency,
+          calendar: await this.nextCalendar(em, c.id, 'REQUEST'),
+        },
+      } satisfies EmailMessage<'consultation-booking-confirmed'>,
+      {
+        dedupeKey: `advisor-booked:${c.id}`,
+        to: c.advisor.user.email,
+        recipientId: c.advisor.user.id,
+        template: 'advisor-new-booking',
+        // The advisor learns the client's first name and nothing else about them.
+        data: { ...advisorReader(c.advisor), ...facts, clientFirstName: c.client.givenName, videoUrl: c.videoUrl },
+      } satisfies EmailMessage<'advisor-new-booking'>,
+    ] as EmailMessage<TemplateId>[]);
+    await this.scheduleReminders(em, c, removeKeys);
   }
 
   /**
@@ -282,16 +298,16 @@ export class NotificationService {
    * One reminder job per consultation and side (job_key), 24 h before the start: adding it again
    * moves it. A start less than 24 h away gets none (the confirmation has just gone out).
    */
-  async scheduleReminders(em: EntityManager, c: Consultation): Promise<void> {
+  async scheduleReminders(em: EntityManager, c: Consultation, alsoRemove: readonly string[] = []): Promise<void> {
     const runAt = new Date(c.startTime.getTime() - REMINDER_LEAD_MS);
+    const jobs: JobSpec[] = [];
+    const remove = [...alsoRemove];
     for (const role of ['client', 'advisor'] as const) {
       const key = `reminder:${c.id}:${role}`;
-      if (runAt.getTime() <= Date.now()) {
-        await removeJob(em, key);
-        continue;
-      }
-      await enqueue(em, 'send_reminder', { consultationId: c.id, role }, { runAt, jobKey: key, maxAttempts: 5 });
+      if (runAt.getTime() <= Date.now()) remove.push(key);
+      else jobs.push({ name: 'send_reminder', payload: { consultationId: c.id, role }, opts: { runAt, jobKey: key, maxAttempts: 5 } });
     }
+    await enqueueAll(em, jobs, remove);
   }
 
   async dropReminders(em: EntityManager, consultationId: string): Promise<void> {

@@ -22,7 +22,7 @@ import { monthFromFirstDay, parseMonth, type Month } from '../finance/month';
 import { formatCents, type NotificationService } from '../notifications/notification.service';
 import { User } from '../user/user.entity';
 import { AdvisorPayout, PayoutStatus as P } from './payout.entity';
-import { insertPayoutIfNone, lockAdvisorPayouts, queuePayouts } from './payout.repository';
+import { createPayoutsForUnpaid, lockPayoutGeneration, queuePayouts } from './payout.repository';
 import { changePayoutStatus, PROCESSABLE_STATUSES } from './payout.state';
 
 /**
@@ -89,31 +89,17 @@ export class PayoutService {
   /**
    * One payout per advisor with a positive unpaid balance up to the end of a finished month and no
    * payout for the month yet, then the month's payouts. Safe to run again, or twice at once
-   * (per-advisor lock, then a re-check).
+   * (one lock per run, then one set-based statement that re-checks).
    */
   async generate(_actor: Actor, monthKey: string): Promise<GenerateResult> {
     const month = parseMonth(monthKey);
     if (month.end.getTime() > Date.now()) {
       throw badInput('month', `${month.key} is not over yet; payouts are generated for finished months`);
     }
+    // Set-based: two statements for all advisors (the run's lock, then the payouts with their entries; a data-modifying CTE always runs to completion).
     const createdIds = await this.deps.em().transactional(async (em) => {
-      const candidates = await this.deps.ledger.advisorsWithUnpaid(em, month.end);
-      const existing = await em.find(AdvisorPayout, { advisor: { $in: candidates }, payoutMonth: month.firstDay });
-      const paid = new Set(existing.map((p) => p.advisor.id));
-      const created: string[] = [];
-      // Locks are taken in advisor id order, so two concurrent runs queue instead of deadlocking.
-      for (const advisorId of candidates.filter((a) => !paid.has(a))) {
-        await lockAdvisorPayouts(em, advisorId);
-        // The unpaid entries are locked, the payout made for exactly their sum, and exactly those
-        // entries pointed at it; an entry written meanwhile is not picked and waits for the next payout.
-        const unpaid = await this.deps.ledger.lockUnpaid(em, advisorId, month.end);
-        if (unpaid.totalCents <= 0) continue;
-        const payoutId = await insertPayoutIfNone(em, { advisorId, payoutMonth: month.firstDay, totalCents: unpaid.totalCents });
-        if (!payoutId) continue;
-        await this.deps.ledger.assignToPayout(em, unpaid.ids, payoutId);
-        created.push(payoutId);
-      }
-      return created;
+      await lockPayoutGeneration(em);
+      return createPayoutsForUnpaid(em, month.firstDay, month.end);
     });
     return { month, createdIds, payouts: await this.ofMonth(month) };
   }

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { print } from 'graphql';
+import { Client } from 'pg';
+import { currentLogScope } from '../src/logging';
+import { BookConsultationDocument, CreateAdjustmentDocument, GeneratePayoutsDocument } from './generated/graphql';
+import { startTestApp, type ScopedStatement, type TestApp, type TestUser } from './helpers/app';
+import { expectOk, HOUR, inFuture, makeAdvisor, sql } from './helpers/fixtures';
+import { at, happenedAt, monthsAgo } from './helpers/money';
+import { waitForWebhooks } from './helpers/webhooks';
+
+/**
+ * What the hot paths cost in SQL statements, asserted so they cannot creep back (issue 10). No
+ * test here measures time. Statements are attributed with the request id (x-request-id) or the
+ * job (task) that sent them: the simulator's webhook loopback is its own request, and the jobs
+ * the booking queued run with the booking's request id and their task.
+ */
+
+let t: TestApp;
+let admin: TestUser;
+
+// Transactions are counted where they start, in the driver: the ORM's query log leaves BEGIN out.
+const begins: { reqId: string | null; task: string | null }[] = [];
+const query = Client.prototype.query;
+beforeAll(() => {
+  Client.prototype.query = function (this: Client, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+    if (text && /^\s*begin/i.test(text)) {
+      const scope = currentLogScope();
+      begins.push({ reqId: scope?.reqId ?? null, task: scope?.task ?? null });
+    }
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof Client.prototype.query;
+});
+afterAll(() => {
+  Client.prototype.query = query;
+});
+
+beforeAll(async () => {
+  t = await startTestApp();
+  admin = await t.user({ roles: ['admin'], givenName: 'Root' });
+});
+afterAll(() => t.close());
+
+const isNotify = (s: ScopedStatement) => /pg_notify/i.test(s.sql);
+
+function summary(list: ScopedStatement[], transactions: number) {
+  return {
+    statements: list.length,
+    transactions,
+    notifies: list.filter(isNotify).length,
+    jobsAdded: list.filter((s) => /graphile_worker\.add_job/.test(s.sql)).length,
+    outboxEmails: list.filter((s) => /insert into email_outbox/.test(s.sql)).length,
+  };
+}
+
+describe('a paid booking', () => {
+  it('costs a bounded number of SQL statements and transactions', async () => {
+    const advisor = await makeAdvisor(t, admin);
+    const client = await t.user({ givenName: 'Cleo' });
+    // A first booking warms the client's row and the caches; the second one is measured.
+    const book = async (start: Date, reqId: string) => {
+      const r = await t.raw(
+        {
+          query: print(BookConsultationDocument),
+          variables: {
+            input: { advisorId: advisor.advisorId, durationMinutes: 30, startTime: start.toISOString(), paymentMethodId: 'pm_card_visa' },
+          },
+        },
+        { authorization: `Bearer ${client.token}`, 'x-request-id': reqId },
+      );
+      expect(r.json.errors).toBeUndefined();
+      expect(r.json.data.bookConsultation.consultation.status).toBe('SCHEDULED');
+      return r.json.data.bookConsultation.consultation.id as string;
+    };
+    await book(inFuture(48 * HOUR), randomUUID());
+    await waitForWebhooks(t);
+    t.scopedStatements.length = 0;
+    begins.length = 0;
+    const reqId = randomUUID();
+    const id = await book(inFuture(72 * HOUR), reqId);
+    const request = t.scopedStatements.filter((s) => s.reqId === reqId && !s.task);
+    await waitForWebhooks(t);
+    const webhook = t.scopedStatements.filter((s) => s.reqId && s.reqId !== reqId && !s.task);
+    const jobs = t.scopedStatements.filter((s) => s.task);
+    const [expiry] = await sql<{ n: number }>(t, 'select count(*)::int as n from graphile_worker.jobs where key = ?', [`expire:${id}`]);
+    const counts = {
+      request: summary(request, begins.filter((b) => b.reqId === reqId && !b.task).length),
+      webhook: summary(webhook, begins.filter((b) => b.reqId && b.reqId !== reqId && !b.task).length),
+      jobs: summary(jobs, begins.filter((b) => b.task).length),
+    };
+    // Before issue 10: 34 statements in the request (8 NOTIFYs, 5 job adds, 2 outbox inserts), and
+    // the expiry job left waiting to run 15 minutes later.
+    expect(counts.request).toEqual({ statements: 21, transactions: 2, notifies: 2, jobsAdded: 3, outboxEmails: 1 });
+    // The simulator's webhook loopback: recorded and queued, then processed by a job that changes nothing.
+    expect(counts.webhook).toEqual({ statements: 2, transactions: 1, notifies: 0, jobsAdded: 1, outboxEmails: 0 });
+    expect(counts.jobs.statements).toBeLessThanOrEqual(9);
+    expect(counts.jobs.notifies).toBe(0);
+    // Paid in the same transaction that confirmed it: the hold's expiry job is gone.
+    expect(expiry!.n).toBe(0);
+  });
+});
+
+describe('a search page', () => {
+  it('is one SQL statement for a page of 20', async () => {
+    for (let i = 0; i < 22; i++) await makeAdvisor(t, admin, { input: { skills: ['counted'] }, givenName: `S${i}` });
+    t.scopedStatements.length = 0;
+    const reqId = randomUUID();
+    const r = await t.raw(
+      {
+        query:
+          'query { advisors(first: 20, filter: { skills: ["counted"] }) { edges { cursor node { id displayName skills rating reviewCount } } } }',
+      },
+      { 'x-request-id': reqId },
+    );
+    expect(r.json.data.advisors.edges).toHaveLength(20);
+    expect(t.scopedStatements.filter((s) => s.reqId === reqId && !s.task)).toHaveLength(1);
+  });
+});
+
+describe('a payout run', () => {
+  it('costs the same statements for one advisor or many', async () => {
+    const month = monthsAgo(1);
+    const advisors = await Promise.all([1, 2, 3].map((i) => makeAdvisor(t, admin, { givenName: `P${i}` })));
+    for (const a of advisors) {
+      await happenedAt(t, [a.advisorId], at(month, 10), async () =>
+        expectOk(await t.gql(CreateAdjustmentDocument, { advisorId: a.advisorId, amountCents: 500, reason: 'Counted' }, admin.token)),
+      );
+    }
+    t.scopedStatements.length = 0;
+    begins.length = 0;
+    const reqId = randomUUID();
+    const r = await t.raw(
+      { query: print(GeneratePayoutsDocument), variables: { month: month.key } },
+      { authorization: `Bearer ${admin.token}`, 'x-request-id': reqId },
+    );
+    expect(r.json.data.generatePayouts.createdCount).toBe(3);
+    const generation = t.scopedStatements.filter(
+      (s) => s.reqId === reqId && !s.task && /advisory_xact_lock|advisor_payouts|ledger_entries/.test(s.sql),
+    );
+    // Before issue 10: 2 statements per advisor (a lock, the unpaid entries, the payout, the assignment: 4 here).
+    // Now: the run's lock, then one statement that creates every payout and points its entries at it.
+    expect(generation.filter((s) => /advisory_xact_lock|insert into advisor_payouts/.test(s.sql))).toHaveLength(2);
+    expect(begins.filter((b) => b.reqId === reqId && !b.task)).toHaveLength(1);
+  });
+});
