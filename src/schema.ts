@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { PubSub } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
+import { AuditResolver } from './modules/audit/audit.resolver';
 import { AvailabilityResolver } from './modules/availability/availability.resolver';
 import { ChatResolver, ConsultationUnreadResolver } from './modules/chat/chat.resolver';
 import { AdvisorProfileReviewResolver, AdvisorResolver } from './modules/advisor/advisor.resolver';
@@ -38,6 +39,7 @@ export const resolvers = [
   ChatResolver,
   ConsultationUnreadResolver,
   RoleResolver,
+  AuditResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import { AuditReader } from './modules/audit/audit.service';
 import { AdvisorService } from './modules/advisor/advisor.service';
 import { AvailabilityService } from './modules/availability/availability.service';
 import { ChatService } from './modules/chat/chat.service';
@@ -36,6 +37,7 @@ export interface Services {
   /** Committed-change events across every instance (PostgreSQL LISTEN/NOTIFY). */
   events: EventBus;
   users: UserService;
+  audit: AuditReader;
   /** Roles granted in the database (admin), and whether a user holds one. */
   roles: RoleService;
   notifications: NotificationService;
@@ -102,6 +104,7 @@ export function createServices(deps: {
     payments,
     events: deps.events,
     users: new UserService(),
+    audit: new AuditReader(),
     roles: new RoleService({ em: () => orm.em.fork() }),
     notifications,
     ledger,

@@ -177,7 +177,8 @@ export class AdvisorService {
     return this.deps.em().transactional(async (em) => {
       const advisor = await em.findOne(Advisor, { id: advisorId }, { populate: ['user'], lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!advisor) throw notFound('Advisor');
-      const to = nextAdvisorStatus(advisor.approvalStatus, action);
+      const from = advisor.approvalStatus;
+      const to = nextAdvisorStatus(from, action);
       const actor = em.getReference(User, admin.id);
       const now = new Date();
       this.move(em, advisor, to, actor, note);
@@ -185,6 +186,14 @@ export class AdvisorService {
       advisor.decidedAt = now;
       advisor.decisionNote = note;
       if (to === ApprovalStatus.APPROVED && !advisor.approvedAt) advisor.approvedAt = now;
+      auditLog.record(em, admin, {
+        action: `advisor.${action}`,
+        subjectType: 'advisor',
+        subjectId: advisor.id,
+        reason: note,
+        before: { approvalStatus: from },
+        after: { approvalStatus: to },
+      });
       await this.deps.notifications.advisorDecision(em, advisor, action, note);
       return advisor;
     });
