@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import { AdvisorDirectory } from './modules/advisor/advisor-directory';
 import { AuditReader } from './modules/audit/audit.service';
 import { AdvisorService } from './modules/advisor/advisor.service';
 import { AvailabilityService } from './modules/availability/availability.service';
@@ -38,6 +39,7 @@ export interface Services {
   events: EventBus;
   users: UserService;
   audit: AuditReader;
+  advisorDirectory: AdvisorDirectory;
   /** Roles granted in the database (admin), and whether a user holds one. */
   roles: RoleService;
   notifications: NotificationService;
@@ -105,6 +107,7 @@ export function createServices(deps: {
     events: deps.events,
     users: new UserService(),
     audit: new AuditReader(),
+    advisorDirectory: new AdvisorDirectory(),
     roles: new RoleService({ em: () => orm.em.fork() }),
     notifications,
     ledger,
