@@ -3,6 +3,8 @@ import type { GraphQLSchema } from 'graphql';
 import type { PubSub } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
+import { AdvisorDirectoryResolver } from './modules/advisor/advisor-directory.resolver';
+import { AuditResolver } from './modules/audit/audit.resolver';
 import { AvailabilityResolver } from './modules/availability/availability.resolver';
 import { ChatResolver, ConsultationUnreadResolver } from './modules/chat/chat.resolver';
 import { AdvisorProfileReviewResolver, AdvisorResolver } from './modules/advisor/advisor.resolver';
@@ -38,6 +40,8 @@ export const resolvers = [
   ChatResolver,
   ConsultationUnreadResolver,
   RoleResolver,
+  AuditResolver,
+  AdvisorDirectoryResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

@@ -1,6 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import { AdvisorDirectory } from './modules/advisor/advisor-directory';
+import { AuditReader } from './modules/audit/audit.service';
 import { AdvisorService } from './modules/advisor/advisor.service';
 import { AvailabilityService } from './modules/availability/availability.service';
 import { ChatService } from './modules/chat/chat.service';
@@ -36,6 +38,8 @@ export interface Services {
   /** Committed-change events across every instance (PostgreSQL LISTEN/NOTIFY). */
   events: EventBus;
   users: UserService;
+  audit: AuditReader;
+  advisorDirectory: AdvisorDirectory;
   /** Roles granted in the database (admin), and whether a user holds one. */
   roles: RoleService;
   notifications: NotificationService;
@@ -102,6 +106,8 @@ export function createServices(deps: {
     payments,
     events: deps.events,
     users: new UserService(),
+    audit: new AuditReader(),
+    advisorDirectory: new AdvisorDirectory(),
     roles: new RoleService({ em: () => orm.em.fork() }),
     notifications,
     ledger,

@@ -147,6 +147,33 @@ export class AdvisorService {
     });
   }
 
+  /**
+   * An admin edits any advisor's profile; the values go live at once (an admin made them, so no
+   * review), recorded in audit_log with the reason and the changed fields before and after.
+   */
+  async adminUpdateProfile(admin: PersonActor, advisorId: string, input: UpdateAdvisorProfileInput, reason: string): Promise<Advisor> {
+    assertUuid(advisorId);
+    const why = reason.trim();
+    if (why.length < 3 || why.length > 1000) throw badInput('reason', 'must be 3 to 1000 characters');
+    return this.deps.em().transactional(async (em) => {
+      const advisor = await em.findOne(Advisor, { id: advisorId }, { populate: ['user'], lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!advisor) throw notFound('Advisor');
+      const before = profileSnapshot(advisor);
+      this.assignProfile(advisor, input);
+      const after = profileSnapshot(advisor);
+      const changed = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+      auditLog.record(em, admin, {
+        action: 'advisor_profile.admin_update',
+        subjectType: 'advisor',
+        subjectId: advisor.id,
+        reason: why,
+        before: Object.fromEntries(changed.map((k) => [k, before[k]])),
+        after: Object.fromEntries(changed.map((k) => [k, after[k]])),
+      });
+      return advisor;
+    });
+  }
+
   /** Only an approved advisor's own profile. */
   async setAcceptingBookings(viewer: PersonActor, accepting: boolean): Promise<Advisor> {
     const em = this.deps.em();
@@ -177,7 +204,8 @@ export class AdvisorService {
     return this.deps.em().transactional(async (em) => {
       const advisor = await em.findOne(Advisor, { id: advisorId }, { populate: ['user'], lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!advisor) throw notFound('Advisor');
-      const to = nextAdvisorStatus(advisor.approvalStatus, action);
+      const from = advisor.approvalStatus;
+      const to = nextAdvisorStatus(from, action);
       const actor = em.getReference(User, admin.id);
       const now = new Date();
       this.move(em, advisor, to, actor, note);
@@ -185,6 +213,14 @@ export class AdvisorService {
       advisor.decidedAt = now;
       advisor.decisionNote = note;
       if (to === ApprovalStatus.APPROVED && !advisor.approvedAt) advisor.approvedAt = now;
+      auditLog.record(em, admin, {
+        action: `advisor.${action}`,
+        subjectType: 'advisor',
+        subjectId: advisor.id,
+        reason: note,
+        before: { approvalStatus: from },
+        after: { approvalStatus: to },
+      });
       await this.deps.notifications.advisorDecision(em, advisor, action, note);
       return advisor;
     });

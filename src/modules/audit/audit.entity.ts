@@ -44,6 +44,10 @@ export class AuditEntry {
   @Property({ type: 'text', nullable: true })
   reason: string | null;
 
+  /** The advisor whose money the entry concerns (earnings, refunds, adjustments, payouts): they read it with myAuditLog. */
+  @Property({ type: 'uuid', nullable: true, index: 'audit_log_advisor_idx' })
+  advisorId: string | null;
+
   @Property({ type: 'json', nullable: true })
   before: object | null;
 
@@ -60,6 +64,7 @@ export class AuditEntry {
     this.subjectType = init.subjectType;
     this.subjectId = init.subjectId;
     this.reason = init.reason;
+    this.advisorId = init.advisorId;
     this.before = init.before;
     this.after = init.after;
   }

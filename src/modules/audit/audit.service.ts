@@ -1,5 +1,18 @@
+import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Actor } from '../../common/actor';
+import { forbidden } from '../../common/errors';
+import { assertUuid } from '../../common/ids';
+import type { ReadScope } from '../../common/read-scope';
+import {
+  cursorShapes,
+  keysetCondition,
+  keysetOrder,
+  pageRequest,
+  toConnection,
+  type ConnectionShape,
+  type PageRequest,
+} from '../../graphql/connection';
+import type { Actor, SystemActor } from '../../common/actor';
 import { User } from '../user/user.entity';
 import { AuditActorKind, AuditEntry } from './audit.entity';
 
@@ -10,6 +23,8 @@ export interface AuditRecord {
   reason?: string | null;
   before?: object | null;
   after?: object | null;
+  /** The advisor whose money this concerns, if any (see AuditEntry.advisorId). */
+  advisorId?: string | null;
 }
 
 const SYSTEM_KINDS: Record<string, AuditActorKind> = {
@@ -34,8 +49,68 @@ export const auditLog = {
       reason: entry.reason ?? null,
       before: entry.before ?? null,
       after: entry.after ?? null,
+      advisorId: entry.advisorId ?? null,
     });
     em.persist(row);
     return row;
   },
+
+  /** `record` for callers that know only a user id (null: the system acted). */
+  recordFor(em: EntityManager, userId: string | null, orElse: SystemActor, entry: AuditRecord): AuditEntry {
+    const actor: Actor = userId
+      ? { kind: 'person', id: userId, email: '', givenName: null, familyName: null, roles: [], isAdmin: false }
+      : orElse;
+    return auditLog.record(em, actor, entry);
+  },
 };
+
+export interface AuditFilter {
+  actorId?: string | null;
+  subjectType?: string | null;
+  subjectId?: string | null;
+  action?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/** Newest first. */
+const AUDIT_ORDER = [
+  ['createdAt', 'desc'],
+  ['id', 'desc'],
+] as const;
+
+/** Reads of audit_log: every entry for admins (the resolver checks the role), an advisor's money entries for that advisor. */
+export class AuditReader {
+  async list(scope: Pick<ReadScope, 'em'>, filter: AuditFilter | undefined, paging: PageRequest): Promise<ConnectionShape<AuditEntry>> {
+    const where: FilterQuery<AuditEntry>[] = [];
+    if (filter?.actorId) where.push({ actor: assertUuid(filter.actorId, 'actorId') });
+    if (filter?.subjectType) where.push({ subjectType: filter.subjectType });
+    if (filter?.subjectId) where.push({ subjectId: filter.subjectId });
+    if (filter?.action) where.push({ action: filter.action });
+    if (filter?.from) where.push({ createdAt: { $gte: filter.from } });
+    if (filter?.to) where.push({ createdAt: { $lt: filter.to } });
+    return this.page(scope.em, where, paging);
+  }
+
+  /** The entries about the viewer's advisor profile that concern money: earnings, refunds, adjustments, payouts. */
+  async mine(scope: ReadScope, paging: PageRequest): Promise<ConnectionShape<AuditEntry>> {
+    const advisor = await scope.myAdvisor();
+    if (!advisor) throw forbidden('You have no advisor profile');
+    return this.page(scope.em, [{ advisorId: advisor.id }], paging);
+  }
+
+  private async page(em: EntityManager, where: FilterQuery<AuditEntry>[], paging: PageRequest): Promise<ConnectionShape<AuditEntry>> {
+    const page = pageRequest({ first: paging.first, after: paging.after }, cursorShapes.stringAndId);
+    if (page.cursor) where.push(keysetCondition(AUDIT_ORDER, [new Date(page.cursor[0] as string), page.cursor[1]], false));
+    const rows = await em.find(AuditEntry, where.length ? { $and: where } : {}, {
+      orderBy: keysetOrder(AUDIT_ORDER, false),
+      limit: page.size + 1,
+    });
+    return toConnection(
+      rows,
+      page,
+      (e) => [e.createdAt.toISOString(), e.id],
+      (e) => e,
+    );
+  }
+}

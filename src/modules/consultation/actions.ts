@@ -7,6 +7,7 @@ import type { Config } from '../../config';
 import { enqueue } from '../../jobs/queue';
 import type { ConsultationPaymentRequest, PaymentGateway } from '../../payments/gateway';
 import { Advisor } from '../advisor/advisor.entity';
+import { auditLog } from '../audit/audit.service';
 import type { NotificationService } from '../notifications/notification.service';
 import { ChargeStatus, ConsultationCharge, RefundSource } from './charge.entity';
 import { ActorKind, Consultation, ConsultationStatus as S } from './consultation.entity';
@@ -129,10 +130,20 @@ export class ConsultationActions {
       if (to === S.NO_SHOW && c.startTime.getTime() > Date.now()) {
         throw conflict('A consultation can be marked as no-show only after its start');
       }
+      const from = c.status;
       await this.deps.lifecycle.transition(em, c, to, acting, reason);
       if (to !== S.IN_PROGRESS) {
         const charge = await em.findOne(ConsultationCharge, { consultation: id });
         await this.deps.lifecycle.settleEarning(em, c, charge);
+        auditLog.record(em, actor, {
+          action: to === S.COMPLETED ? 'consultation.complete' : 'consultation.no_show',
+          subjectType: 'consultation',
+          subjectId: c.id,
+          reason,
+          before: { status: from },
+          after: { status: to, advisorEarningsCents: c.advisorEarningsCents },
+          advisorId: c.advisor.id,
+        });
       }
       return c;
     });
@@ -145,6 +156,7 @@ export class ConsultationActions {
     const { lifecycle, refunds } = this.deps;
     await this.deps.em().transactional(async (em) => {
       const c = await lifecycle.lock(em, id);
+      const before = c.status;
       const charge = await em.findOne(ConsultationCharge, { consultation: id });
       if (
         !charge ||
@@ -161,6 +173,15 @@ export class ConsultationActions {
         await this.deps.notifications.consultationCancelled(em, c, { refund: 'full', explanation: 'Refunded by an admin' }, refundable);
       }
       await refunds.queue(em, id, RefundSource.ADMIN, admin.id, reason);
+      auditLog.record(em, admin, {
+        action: 'consultation.refund',
+        subjectType: 'consultation',
+        subjectId: c.id,
+        reason,
+        before: { status: before, refundedCents: charge.refundedCents },
+        after: { status: c.status, refundRequestedCents: charge.totalAmountCents - charge.refundedCents },
+        advisorId: c.advisor.id,
+      });
     });
     await refunds.refundRemainingSafely(id, RefundSource.ADMIN, admin.id, reason);
     return this.reload(id);

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { STRIPE } from '../../common/actor';
 import { crashPoint } from '../../common/crash';
+import { auditLog } from '../audit/audit.service';
 import { enqueue } from '../../jobs/queue';
 import { isAmbiguousStripeError, type PaymentGateway } from '../../payments/gateway';
 import type { LedgerService } from '../ledger/ledger.service';
@@ -115,11 +117,27 @@ export class ConsultationRefunds {
   ): Promise<boolean> {
     const inserted = await consultationRepository.insertRefundOnce(em, { chargeId: charge.id, ...r });
     if (!inserted) return false;
+    const before = { chargeStatus: charge.status, refundedCents: charge.refundedCents };
     charge.refundedCents = Math.min(charge.totalAmountCents, charge.refundedCents + r.amountCents);
     if (charge.refundedCents >= charge.totalAmountCents) {
       charge.status = ChargeStatus.REFUNDED;
       await this.deps.ledger.reverseEarningForRefund(em, c.id, `refund ${r.stripeRefundId}`);
     }
+    auditLog.recordFor(em, r.userId, STRIPE, {
+      action: 'refund.recorded',
+      subjectType: 'consultation',
+      subjectId: c.id,
+      reason: r.reason,
+      before,
+      after: {
+        chargeStatus: charge.status,
+        refundedCents: charge.refundedCents,
+        stripeRefundId: r.stripeRefundId,
+        amountCents: r.amountCents,
+        source: r.source,
+      },
+      advisorId: c.advisor.id,
+    });
     await this.deps.notifications.refundIssued(em, c, r.stripeRefundId, r.amountCents, r.source);
     return true;
   }

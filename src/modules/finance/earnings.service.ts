@@ -1,3 +1,4 @@
+import { auditLog } from '../audit/audit.service';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { actorUserId, type Actor, type PersonActor } from '../../common/actor';
 import { badInput, conflict, forbidden, notFound } from '../../common/errors';
@@ -172,7 +173,18 @@ export class EarningsService {
         notes: notes ? `${reason}\n${notes}` : reason,
       });
       const row = toEntryRow(entry);
-      if (created) return row;
+      if (created) {
+        auditLog.record(em, actor, {
+          action: 'ledger.adjustment',
+          subjectType: 'ledger_entry',
+          subjectId: row.id,
+          reason: notes ? `${reason}\n${notes}` : reason,
+          before: null,
+          after: { amountCents: row.amountCents, consultationId, kind: row.kind },
+          advisorId,
+        });
+        return row;
+      }
       // The same key again: the entry it made, if this is the same adjustment.
       if (row.advisorId !== advisorId || row.amountCents !== input.amountCents) {
         throw conflict('This idempotency key was already used for a different adjustment');

@@ -20,8 +20,12 @@ export async function lockPayoutGeneration(em: EntityManager): Promise<void> {
  * beside the payout it creates: that pairing is the exactly-once guarantee, so it is not split.
  * Returns the new payouts' ids in advisor order.
  */
-export async function createPayoutsForUnpaid(em: EntityManager, payoutMonth: string, before: Date): Promise<string[]> {
-  const rows = await em.execute<{ id: string }[]>(
+export async function createPayoutsForUnpaid(
+  em: EntityManager,
+  payoutMonth: string,
+  before: Date,
+): Promise<{ id: string; advisorId: string; totalCents: number }[]> {
+  const rows = await em.execute<{ id: string; advisor_id: string; total_cents: string }[]>(
     `with unpaid as (
        select le.id, le.advisor_id, le.amount_cents from ledger_entries le
        where le.payout_id is null and le.accrued_at < ?
@@ -33,17 +37,17 @@ export async function createPayoutsForUnpaid(em: EntityManager, payoutMonth: str
        insert into advisor_payouts (id, advisor_id, payout_month, total_cents, currency, status, attempts, created_at, updated_at)
        select gen_random_uuid(), advisor_id, ?::date, total, 'USD', 'pending', 0, now(), now() from sums
        on conflict (advisor_id, payout_month) do nothing
-       returning id, advisor_id
+       returning id, advisor_id, total_cents
      ), assigned as (
        update ledger_entries le set payout_id = created.id
        from unpaid join created on created.advisor_id = unpaid.advisor_id
        where le.id = unpaid.id
        returning le.id
      )
-     select id from created order by advisor_id`,
+     select id, advisor_id, total_cents from created order by advisor_id`,
     [before, payoutMonth, payoutMonth],
   );
-  return rows.map((r) => r.id);
+  return rows.map((r) => ({ id: r.id, advisorId: r.advisor_id, totalCents: Number(r.total_cents) }));
 }
 
 /** One process_payout job per payout matching `where` (an SQL condition on advisor_payouts), keyed by payout. */

@@ -21,9 +21,10 @@ import type { LedgerService } from '../ledger/ledger.service';
 import { monthFromFirstDay, parseMonth, type Month } from '../finance/month';
 import { formatCents, type NotificationService } from '../notifications/notification.service';
 import { User } from '../user/user.entity';
+import { auditPayout } from './payout.audit';
 import { AdvisorPayout, PayoutStatus as P } from './payout.entity';
 import { createPayoutsForUnpaid, lockPayoutGeneration, queuePayouts } from './payout.repository';
-import { changePayoutStatus, PROCESSABLE_STATUSES } from './payout.state';
+import { changePayoutStatus, holdReason, PROCESSABLE_STATUSES, type TransferOrder } from './payout.state';
 
 /**
  * A payout left PROCESSING this long was abandoned mid-call (the process died): it may be sent
@@ -43,16 +44,6 @@ export interface OnboardingLink {
   expiresAt: Date;
   detailsSubmitted: boolean;
   payoutsEnabled: boolean;
-}
-
-interface TransferOrder {
-  payoutId: string;
-  advisorId: string;
-  destination: string;
-  amountCents: number;
-  currency: string;
-  month: Month;
-  idempotencyKey: string;
 }
 
 /**
@@ -91,7 +82,7 @@ export class PayoutService {
    * payout for the month yet, then the month's payouts. Safe to run again, or twice at once
    * (one lock per run, then one set-based statement that re-checks).
    */
-  async generate(_actor: Actor, monthKey: string): Promise<GenerateResult> {
+  async generate(actor: Actor, monthKey: string): Promise<GenerateResult> {
     const month = parseMonth(monthKey);
     if (month.end.getTime() > Date.now()) {
       throw badInput('month', `${month.key} is not over yet; payouts are generated for finished months`);
@@ -99,7 +90,9 @@ export class PayoutService {
     // Set-based: two statements for all advisors (the run's lock, then the payouts with their entries; a data-modifying CTE always runs to completion).
     const createdIds = await this.deps.em().transactional(async (em) => {
       await lockPayoutGeneration(em);
-      return createPayoutsForUnpaid(em, month.firstDay, month.end);
+      const created = await createPayoutsForUnpaid(em, month.firstDay, month.end);
+      for (const p of created) auditPayout(em, actor, 'payout.generate', p, null, P.PENDING, null, { month: month.key });
+      return created.map((p) => p.id);
     });
     return { month, createdIds, payouts: await this.ofMonth(month) };
   }
@@ -146,14 +139,18 @@ export class PayoutService {
       if (p.status === P.PAID) return { payout: p, order: null };
       const stale = p.status === P.PROCESSING && Date.now() - p.updatedAt.getTime() > STALE_PROCESSING_MS;
       if (p.status === P.PROCESSING && !stale) return { payout: p, order: null };
+      const audit = (from: P, reason: string | null) => auditPayout(em, actor, 'payout.process', p, from, p.status, reason);
+      const from = p.status;
       if (!stale) {
         const hold = holdReason(advisor);
         if (hold) {
           changePayoutStatus(em, p, P.ON_HOLD, { reason: hold, changedById });
+          audit(from, hold);
           return { payout: p, order: null };
         }
         changePayoutStatus(em, p, P.PROCESSING, { reason: null, changedById });
       }
+      audit(from, stale ? 'A stale claim taken over' : null);
       p.attempts += 1;
       p.statusReason = null;
       p.processedBy = changedById ? em.getReference(User, changedById) : null;
@@ -202,11 +199,13 @@ export class PayoutService {
         p.stripeTransferId = transfer.id;
         p.processedAt = new Date();
         await this.notifyPaid(em, p);
+        auditPayout(em, actor, 'payout.paid', p, P.PROCESSING, P.PAID, null, { stripeTransferId: transfer.id });
       } else {
         const ambiguous = isAmbiguousStripeError(failure);
         const message = (failure as Error)?.message || 'The transfer failed';
         const reason = ambiguous ? `${message} (no answer from Stripe; a retry sends the same transfer request)` : message;
         changePayoutStatus(em, p, P.FAILED, { reason, changedById });
+        auditPayout(em, actor, 'payout.failed', p, P.PROCESSING, P.FAILED, reason);
         // Stripe refused outright and would replay that refusal for the same key: the next try is a new request.
         if (!ambiguous) p.transferIdempotencyKey = `payout:${p.id}:${p.attempts + 1}`;
       }
@@ -377,9 +376,3 @@ export class PayoutService {
 }
 
 const staleBefore = () => new Date(Date.now() - STALE_PROCESSING_MS);
-
-export function holdReason(advisor: Advisor): string | null {
-  if (!advisor.stripeConnectAccountId) return 'The advisor has not set up a Stripe Connect account yet';
-  if (!advisor.stripePayoutsEnabled) return 'Stripe has not enabled payouts on the advisor’s Connect account yet';
-  return null;
-}

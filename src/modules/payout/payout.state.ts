@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { StateMachine } from '../../common/state-machine';
+import type { Advisor } from '../advisor/advisor.entity';
+import type { Month } from '../finance/month';
 import { User } from '../user/user.entity';
 import { AdvisorPayout, PayoutStatus as P, PayoutStatusChange } from './payout.entity';
 
@@ -41,4 +43,22 @@ export function changePayoutStatus(
     const by = opts.changedById ? em.getReference(User, opts.changedById) : null;
     em.persist(new PayoutStatusChange(payout, change.from, change.to, opts.reason, by));
   });
+}
+
+/** Why a payout cannot be sent to the advisor's Connect account yet (it goes ON_HOLD), or null. */
+export function holdReason(advisor: Advisor): string | null {
+  if (!advisor.stripeConnectAccountId) return 'The advisor has not set up a Stripe Connect account yet';
+  if (!advisor.stripePayoutsEnabled) return 'Stripe has not enabled payouts on the advisor’s Connect account yet';
+  return null;
+}
+
+/** A claimed payout's transfer, as sent to Stripe outside the claiming transaction. */
+export interface TransferOrder {
+  payoutId: string;
+  advisorId: string;
+  destination: string;
+  amountCents: number;
+  currency: string;
+  month: Month;
+  idempotencyKey: string;
 }

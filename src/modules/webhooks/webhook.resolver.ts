@@ -64,6 +64,6 @@ export class WebhookResolver {
   @Authorized(Access.ADMIN)
   @Mutation(() => WebhookEventView, { description: 'Process a FAILED webhook event again' })
   async retryWebhookEvent(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The webhook delivery id' }) id: string) {
-    return toView(await ctx.services.webhooks.retry(id));
+    return toView(await ctx.services.webhooks.retry(ctx.requireActor(), id));
   }
 }

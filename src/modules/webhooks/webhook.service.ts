@@ -1,4 +1,7 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor } from '../../common/actor';
+import { auditLog } from '../audit/audit.service';
 import type { Logger } from 'pino';
 import { DomainError, notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
@@ -129,15 +132,23 @@ export class WebhookService {
   }
 
   /** Admin: processes a FAILED event again, now, and answers with what became of it. */
-  async retry(id: string): Promise<WebhookEvent> {
+  async retry(actor: Actor, id: string): Promise<WebhookEvent> {
     assertUuid(id);
-    const em = this.em();
-    const event = await em.findOne(WebhookEvent, { id });
-    if (!event) throw notFound('Webhook event');
-    if (event.status !== WebhookEventStatus.FAILED) {
-      throw new DomainError('CONFLICT', `Only FAILED events can be retried; this one is ${event.status.toUpperCase()}`);
-    }
-    await em.execute(`update processed_webhook_events set status = 'received', last_error = null where id = ?`, [id]);
+    await this.em().transactional(async (em) => {
+      const event = await em.findOne(WebhookEvent, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!event) throw notFound('Webhook event');
+      if (event.status !== WebhookEventStatus.FAILED) {
+        throw new DomainError('CONFLICT', `Only FAILED events can be retried; this one is ${event.status.toUpperCase()}`);
+      }
+      await em.execute(`update processed_webhook_events set status = 'received', last_error = null where id = ?`, [id]);
+      auditLog.record(em, actor, {
+        action: 'webhook.retry',
+        subjectType: 'webhook_event',
+        subjectId: id,
+        before: { status: WebhookEventStatus.FAILED, attempts: event.attempts, lastError: event.lastError },
+        after: { status: WebhookEventStatus.RECEIVED, provider: event.provider, eventType: event.eventType },
+      });
+    });
     try {
       await this.process(id, { attempt: 1, maxAttempts: 1 });
     } catch {
