@@ -197,12 +197,11 @@ async function* csvRows(em: EntityManager, spec: ExportSpec, month: Month): Asyn
   }
 }
 
-export async function financeExport(ctx: Context, file: string, monthParam: unknown): Promise<{ filename: string; body: Readable }> {
-  ctx.requireAdmin();
+/** One month's CSV, streamed from its own EntityManager (the route checks who may have it). */
+export async function financeExport(em: EntityManager, file: string, monthParam: unknown): Promise<{ filename: string; body: Readable }> {
   const spec = Object.hasOwn(EXPORTS, file) ? EXPORTS[file] : undefined;
   if (!spec) throw notFound(`Export ${file}`);
   const month = parseMonth(typeof monthParam === 'string' ? monthParam : '');
-  const em = ctx.em.fork();
   return { filename: `${file.replace(/\.csv$/, '')}-${month.key}.csv`, body: Readable.from(csvRows(em, spec, month)) };
 }
 
@@ -216,11 +215,15 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
 };
 
-/** The route's answer: the CSV, or the domain error as JSON with the matching HTTP status. */
+/**
+ * The route (GET /exports/...): admins only, the role checked here as a resolver's @Authorized
+ * would; answers the CSV, or the domain error as JSON with the matching HTTP status.
+ */
 export async function sendFinanceExport(ctx: Context, file: string, month: unknown, reply: FastifyReply): Promise<FastifyReply> {
   let out;
   try {
-    out = await financeExport(ctx, file, month);
+    ctx.requireAdmin();
+    out = await financeExport(ctx.em.fork(), file, month);
   } catch (err) {
     if (err instanceof DomainError) {
       return reply.code(HTTP_STATUS[err.code]).send({ error: { code: err.code, message: err.message } });
