@@ -4,6 +4,7 @@ import type { PubSub } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
 import { AdvisorDirectoryResolver } from './modules/advisor/advisor-directory.resolver';
+import { PrivacyResolver } from './modules/privacy/privacy.resolver';
 import { AuditResolver } from './modules/audit/audit.resolver';
 import { AvailabilityResolver } from './modules/availability/availability.resolver';
 import { ChatResolver, ConsultationUnreadResolver } from './modules/chat/chat.resolver';
@@ -42,6 +43,7 @@ export const resolvers = [
   RoleResolver,
   AuditResolver,
   AdvisorDirectoryResolver,
+  PrivacyResolver,
 ] as const;
 
 /** Subscriptions subscribe through `context.services.events`; the pubSub here only satisfies buildSchema. */

@@ -8,7 +8,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { bearerToken, verifyToken, type Claims } from './auth/token';
-import { DomainError } from './common/errors';
+import { DomainError, unauthenticated } from './common/errors';
 import { Context, type Viewer } from './context';
 import { addExplorer, explorerLandingPage } from './explorer';
 import { formatError } from './graphql/errors';
@@ -33,7 +33,9 @@ export async function createContext(services: Services, authorization: string | 
     const claims = await verifyToken(token, services.config);
     await services.users.syncFromClaims(em, claims);
     // The token says who; whether they are an admin is the database's answer (user_roles), asked each request.
-    const viewer = withGrantedRoles(claims, await services.roles.isAdmin(em, claims.sub));
+    const standing = await services.users.standing(em, claims.sub);
+    if (standing.erased) throw unauthenticated('This account was deleted');
+    const viewer = withGrantedRoles(claims, standing.isAdmin);
     return new Context(services, em, viewer, null, requestId, log);
   } catch (err) {
     if (err instanceof DomainError) return new Context(services, em, null, err, requestId, log);

@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { AdvisorDirectory } from './modules/advisor/advisor-directory';
+import { PrivacyService } from './modules/privacy/privacy.service';
 import { AuditReader } from './modules/audit/audit.service';
 import { AdvisorService } from './modules/advisor/advisor.service';
 import { AvailabilityService } from './modules/availability/availability.service';
@@ -40,6 +41,7 @@ export interface Services {
   users: UserService;
   audit: AuditReader;
   advisorDirectory: AdvisorDirectory;
+  privacy: PrivacyService;
   /** Roles granted in the database (admin), and whether a user holds one. */
   roles: RoleService;
   notifications: NotificationService;
@@ -98,6 +100,7 @@ export function createServices(deps: {
   const webhooks = new WebhookService(() => orm.em.fork(), log.child({ component: 'webhooks' }));
   webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations.reconciliation, payments, deps.payoutHooks ?? payouts).handle);
   webhooks.register(WebhookProvider.CALCOM, new CalcomHandler(consultations, webhooks, () => orm.em.fork()).handle);
+  const users = new UserService();
   return {
     config,
     log,
@@ -105,7 +108,8 @@ export function createServices(deps: {
     priceList,
     payments,
     events: deps.events,
-    users: new UserService(),
+    users,
+    privacy: new PrivacyService({ advisors, users, em: () => orm.em.fork() }),
     audit: new AuditReader(),
     advisorDirectory: new AdvisorDirectory(),
     roles: new RoleService({ em: () => orm.em.fork() }),

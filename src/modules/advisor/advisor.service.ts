@@ -12,7 +12,7 @@ import { advisorMachine, nextAdvisorStatus, type AdvisorAction } from './advisor
 import type { AdvisorFilter, ApplyAsAdvisorInput, UpdateAdvisorProfileInput } from './advisor.types';
 import type { NotificationService } from '../notifications/notification.service';
 import { auditLog } from '../audit/audit.service';
-import type { ReviewedProfileFields } from './profile-change.entity';
+import { AdvisorProfileChange, type ReviewedProfileFields } from './profile-change.entity';
 import { changesNeedReview, type ProfileReview } from './profile-review';
 
 const clean = (list: string[] | undefined): string[] | undefined =>
@@ -172,6 +172,30 @@ export class AdvisorService {
       });
       return advisor;
     });
+  }
+
+  /**
+   * Inside an erasure's transaction: the profile keeps no personal data and leaves search at once
+   * (an approved advisor is suspended, with its history row); ratings and money records stay.
+   */
+  async erase(em: EntityManager, actor: PersonActor, advisorId: string): Promise<void> {
+    const advisor = await em.findOneOrFail(Advisor, { id: advisorId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (advisor.approvalStatus === ApprovalStatus.APPROVED) {
+      this.move(em, advisor, ApprovalStatus.SUSPENDED, em.getReference(User, actor.id), 'Account erased');
+    }
+    Object.assign(advisor, {
+      displayName: 'Erased advisor',
+      bio: null,
+      avatarUrl: null,
+      skills: [],
+      specialties: [],
+      languages: [],
+      countryCode: null,
+      calComEventTypeUrl: null,
+      timezone: null,
+      isAcceptingBookings: false,
+    });
+    await em.nativeUpdate(AdvisorProfileChange, { advisor: advisorId }, { changes: {} });
   }
 
   /** Only an approved advisor's own profile. */

@@ -22,6 +22,10 @@ export class User {
   @Property({ type: ArrayType, columnType: 'text[]', default: '{}' })
   roles: Role[] = [];
 
+  /** When the person's data was erased (deleteMyAccount, eraseUser): the row stays, anonymized, and their tokens are refused. */
+  @Property({ type: 'timestamptz', nullable: true })
+  erasedAt: Date | null = null;
+
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
