@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { unauthenticated } from './common/errors';
 import type http from 'node:http';
 import {
   GraphQLError,
@@ -259,8 +260,10 @@ export function attachWebSocket(opts: {
         const requestId = randomUUID();
         const opLog = services.log.child({ reqId: requestId, connectionId, operationId: id });
         const em = services.orm.em.fork();
-        // Asked again for each operation, so a granted or revoked admin role applies without reconnecting.
-        const isAdmin = await services.roles.isAdmin(em, viewer.id);
+        // Asked again for each operation, so a granted or revoked admin role, or an erased account,
+        // applies without reconnecting.
+        const { isAdmin, erased } = await services.users.standing(em, viewer.id);
+        if (erased) throw unauthenticated('This account was deleted');
         const current =
           isAdmin === viewer.isAdmin ? viewer : withGrantedRoles({ ...viewer, sub: viewer.id, roles: [...viewer.roles] }, isAdmin);
         return new Context(services, em, current, null, requestId, opLog);
