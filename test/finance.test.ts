@@ -222,7 +222,7 @@ describe('the accounting export', () => {
     expect(rows).toHaveLength(1100);
     expect(new Set(rows.map((r) => r.entry_id))).toEqual(made);
     expect(rows.reduce((a, r) => a + Number(r.amount_cents), 0)).toBe((1100 * 1101) / 2);
-  });
+  }, 120_000); // 1,100 audited admin mutations: about 11 s on a quiet machine, several times that beside other work
 
   it('answers 401, 403, 400 and 404 like the API does', async () => {
     const someone = await t.user();
