@@ -26,10 +26,12 @@ const approved = () => makeAdvisor(t, admin, { input: { calComEventTypeUrl: OLD_
 
 const publicProfile = async (id: string) => expectOk(await t.gql(PublicAdvisorDocument, { id })).advisor!;
 
+/** The profile entries about an advisor (approval decisions are audited too, under advisor.*). */
 const audit = (advisorId: string) =>
   sql<{ actor_id: string; action: string; reason: string | null; before: unknown; after: unknown }>(
     t,
-    `select actor_id, action, reason, before, after from audit_log where subject_type = 'advisor' and subject_id = ? order by created_at, action`,
+    `select actor_id, action, reason, before, after from audit_log where subject_type = 'advisor' and subject_id = ? and action like 'advisor_profile.%'
+     order by created_at, action`,
     [advisorId],
   );
 
