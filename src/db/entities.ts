@@ -14,9 +14,12 @@ import { User } from '../modules/user/user.entity';
 import { UserRole } from '../modules/user/user-role.entity';
 import { WebhookEvent } from '../modules/webhooks/webhook-event.entity';
 import { JobWorkerHeartbeat } from './worker-heartbeat.entity';
+import { BaseEntity, UpdatedEntity } from './base.entity';
 
 /** Listed explicitly rather than discovered from folders, so ts-node, jest and the build agree. */
 export const entities = [
+  BaseEntity,
+  UpdatedEntity,
   User,
   Advisor,
   AdvisorStatusChange,

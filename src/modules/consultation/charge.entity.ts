@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Check, Entity, Enum, ManyToOne, OneToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, Enum, ManyToOne, OneToOne, Property } from '@mikro-orm/core';
+import { BaseEntity, UpdatedEntity } from '../../db/base.entity';
 import { Consultation } from './consultation.entity';
 import { User } from '../user/user.entity';
 
@@ -15,10 +15,7 @@ export enum ChargeStatus {
 @Entity({ tableName: 'consultation_charges' })
 @Check({ name: 'consultation_charges_split_check', expression: 'total_amount_cents = platform_fee_cents + advisor_earnings_cents' })
 @Check({ name: 'consultation_charges_refunded_check', expression: 'refunded_cents >= 0 and refunded_cents <= total_amount_cents' })
-export class ConsultationCharge {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class ConsultationCharge extends UpdatedEntity {
   @OneToOne(() => Consultation, { owner: true, unique: 'consultation_charges_consultation_id_unique', deleteRule: 'restrict' })
   consultation: Consultation;
 
@@ -68,13 +65,8 @@ export class ConsultationCharge {
   @Property({ type: 'timestamptz', nullable: true })
   succeededAt: Date | null = null;
 
-  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
-
   constructor(consultation: Consultation) {
+    super();
     this.consultation = consultation;
     this.totalAmountCents = consultation.priceCents;
     this.platformFeeCents = consultation.platformFeeCents;
@@ -95,10 +87,7 @@ export enum RefundSource {
 /** One row per Stripe refund: the unique Stripe id is what makes a refund count once. */
 @Entity({ tableName: 'refunds' })
 @Check({ name: 'refunds_amount_check', expression: 'amount_cents > 0' })
-export class Refund {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class Refund extends BaseEntity {
   @ManyToOne(() => ConsultationCharge, { deleteRule: 'restrict', index: true })
   charge: ConsultationCharge;
 
@@ -117,10 +106,8 @@ export class Refund {
   @ManyToOne(() => User, { nullable: true, deleteRule: 'set null' })
   createdBy: User | null = null;
 
-  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
   constructor(charge: ConsultationCharge, stripeRefundId: string, amountCents: number, source: RefundSource) {
+    super();
     this.charge = charge;
     this.stripeRefundId = stripeRefundId;
     this.amountCents = amountCents;

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/core';
+import { BaseEntity, UpdatedEntity } from '../../db/base.entity';
 import { Advisor } from '../advisor/advisor.entity';
 import { User } from '../user/user.entity';
 
@@ -48,10 +48,7 @@ export interface PricingSnapshot {
   expression:
     'alter table "consultations" add constraint "consultations_no_overlap" exclude using gist ("advisor_id" with =, tstzrange("start_time", "end_time") with &&) where (status in (\'pending_payment\', \'scheduled\', \'in_progress\'))',
 })
-export class Consultation {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class Consultation extends UpdatedEntity {
   @ManyToOne(() => Advisor, { deleteRule: 'restrict' })
   advisor: Advisor;
 
@@ -116,12 +113,6 @@ export class Consultation {
   @Property({ type: 'text', nullable: true })
   cancellationReason: string | null = null;
 
-  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
-
   constructor(init: {
     advisor: Advisor;
     client: User;
@@ -132,6 +123,7 @@ export class Consultation {
     advisorEarningsCents: number;
     pricingSnapshot: PricingSnapshot;
   }) {
+    super();
     this.advisor = init.advisor;
     this.client = init.client;
     this.startTime = init.startTime;
@@ -146,10 +138,7 @@ export class Consultation {
 
 /** The audit trail of the status machine: every transition, who made it, when and why. */
 @Entity({ tableName: 'consultation_status_changes' })
-export class ConsultationStatusChange {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class ConsultationStatusChange extends BaseEntity {
   @ManyToOne(() => Consultation, { deleteRule: 'cascade', index: true })
   consultation: Consultation;
 
@@ -168,9 +157,6 @@ export class ConsultationStatusChange {
   @Property({ type: 'text', nullable: true })
   reason: string | null;
 
-  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
   constructor(
     consultation: Consultation,
     from: ConsultationStatus | null,
@@ -179,6 +165,7 @@ export class ConsultationStatusChange {
     actor: User | null,
     reason: string | null,
   ) {
+    super();
     this.consultation = consultation;
     this.fromStatus = from;
     this.toStatus = to;
