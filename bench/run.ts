@@ -4,8 +4,13 @@
  * count and time and only talk to 127.0.0.1.
  *
  *   booking race      N simultaneous overlapping bookings of one advisor: rows, conflicts, time
- *   advisor search    requests/s and latency percentiles for a page of 20 (and the SQL per request)
- *   status fan-out    one committed change delivered to many WebSocket subscribers of one user
+ *   bookings          uncontended bookings/s      beside a trivial authenticated query
+ *   advisor search    requests/s, p50/p99, SQL    beside bare graphql-js `execute` over the schema
+ *   status fan-out    one change to S subscribers beside raw LISTEN/NOTIFY through pg
+ *   generatePayouts   N advisors x M entries      beside one INSERT ... SELECT (rolled back)
+ *
+ * HTTP load comes from bench/load.ts in a forked process. Each figure is printed beside its
+ * anchor from the same run with os.loadavg(), and all are written to bench/results/<time>.json.
  */
 import 'reflect-metadata';
 import os from 'node:os';
@@ -14,12 +19,19 @@ import fs from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import pino from 'pino';
+import { fork } from 'node:child_process';
+import { execute, parse } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createApp } from '../src/app';
 import { signToken } from '../src/auth/token';
 import { loadConfig } from '../src/config';
 import { resolveDatabaseUrl } from '../src/db/database';
+import { OPERATOR } from '../src/common/actor';
+import { GrantedRole } from '../src/modules/user/user-role.entity';
+import { createSchema } from '../src/schema';
+import { createContext } from '../src/server';
+import type { LoadJob, LoadReport } from './load';
 
 const log = pino({ level: 'warn' });
 const arg = (name: string, fallback: number) => {
@@ -31,9 +43,63 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+interface Stats {
+  count: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function stats(latencies: number[], elapsedMs: number, errors = 0): Stats {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const r = (n: number) => Math.round(n * 10) / 10;
+  return {
+    count: sorted.length,
+    perSecond: r(sorted.length / (elapsedMs / 1000)),
+    p50: r(percentile(sorted, 50)),
+    p99: r(percentile(sorted, 99)),
+    errors,
+  };
+}
+
+const load = () => os.loadavg().map((n) => Math.round(n * 100) / 100);
+const show = (s: Stats) => `${s.perSecond}/s, p50 ${s.p50} ms, p99 ${s.p99} ms (n=${s.count}, ${s.errors} errors)`;
+
+/** Runs one load job in a forked bench/load.ts; the child is killed if it overstays its time. */
+function loadFromChild(job: LoadJob): Promise<LoadReport> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, 'load.ts'), [], { execArgv: ['--require', 'ts-node/register/transpile-only'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), (job.seconds + 60) * 1000);
+    child.once('message', (report) => {
+      clearTimeout(timer);
+      resolve(report as LoadReport);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`load generator exited with ${code} before reporting`));
+    });
+    child.send(job);
+  });
+}
+
+interface Figure {
+  figure: string;
+  value: unknown;
+  anchor: string;
+  anchorValue: unknown;
+  /** figure / anchor, in the sense where 1 means as good as the anchor. */
+  ratio: number;
+  loadavg: number[];
+}
+
 async function main(): Promise<void> {
   // Emails are only logged (as before .eml files existed): the bench measures the API, not the disk.
-  const config = loadConfig({ EMAIL_TRANSPORT: 'log', ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
+  // Rate limits off: the load generator is one IP hammering on purpose.
+  const config = loadConfig({ EMAIL_TRANSPORT: 'log', ...process.env, RATE_LIMITS: 'off', NODE_ENV: 'test', LOG_LEVEL: 'warn' });
+  const figures: Figure[] = [];
+  const startedAt = new Date();
+  const loadAtStart = load();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'advisor-bench-'));
   const server = await resolveDatabaseUrl(config.databaseUrl, dir, log);
   const admin = new URL(server.url);
@@ -49,8 +115,16 @@ async function main(): Promise<void> {
   const url = await app.listen(0, '127.0.0.1');
   const token = async (roles: ('client' | 'advisor' | 'admin')[], givenName = 'Bench') => {
     const sub = randomUUID();
-    return { sub, token: await signToken({ sub, email: `${sub.slice(0, 8)}@bench.example`, givenName, roles }, config.auth.jwtSecret) };
+    const claims = { sub, email: `${sub.slice(0, 8)}@bench.example`, givenName, roles };
+    // A token makes nobody an admin: the role is granted in the database, as the operator would.
+    if (roles.includes('admin')) {
+      await app.services.users.syncFromClaims(app.services.orm.em.fork(), { ...claims, familyName: null });
+      await app.services.roles.grant(OPERATOR, sub, GrantedRole.ADMIN, 'bench');
+    }
+    return { sub, token: await signToken(claims, config.auth.jwtSecret) };
   };
+  const dbClient = new Client({ connectionString: dbUrl.toString() });
+  await dbClient.connect();
   const gql = async (query: string, variables: unknown, tk?: string) => {
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
@@ -116,37 +190,94 @@ async function main(): Promise<void> {
       `booking race: ${racers} simultaneous overlapping bookings -> ${rows.rows[0].n} consultation(s), outcomes ${JSON.stringify(Object.fromEntries(codes))}, ${raceMs.toFixed(0)} ms`,
     );
 
-    // ---------------------------------------------------------------- advisor search
-    const advisors = arg('advisors', 200);
+    // ---------------------------------------------------------------- bookings beside a trivial authenticated query
+    const seconds = arg('seconds', 5);
+    const concurrency = arg('concurrency', 16);
+    const booker = await token(['client'], 'Booker');
+    const trivialQuery = 'query { myEmailPreferences { __typename } }';
+    await gql(trivialQuery, {}, booker.token); // signs the booker in
+    const trivialLoad = load();
+    const trivial = await loadFromChild({ url, token: booker.token, query: trivialQuery, concurrency, seconds });
+    const trivialStats = stats(trivial.latencies, trivial.elapsedMs, trivial.errors);
+    // Uncontended: every booking its own 30-minute slot (clients never overlap themselves either), spread over a few advisors.
+    const bookable = await Promise.all(Array.from({ length: 8 }, (_, i) => makeAdvisor(1000 + i)));
+    const slotsEach = 250;
+    const bookingVars = Array.from({ length: bookable.length * slotsEach }, (_, n) => ({
+      i: {
+        advisorId: bookable[n % bookable.length]!.id,
+        durationMinutes: 30,
+        startTime: new Date(start.getTime() + 86_400_000 + n * 30 * 60_000).toISOString(),
+        paymentMethodId: 'pm_card_visa',
+      },
+    }));
+    // Many clients, each signed in first: one client's bookings queue on its hold lock and hold limit.
+    const bookers = await Promise.all(Array.from({ length: 64 }, () => token(['client'], 'Booker')));
+    for (const c of bookers) await gql(trivialQuery, {}, c.token);
+    const bookingLoad = load();
+    const booked = await loadFromChild({
+      url,
+      tokens: bookers.map((c) => c.token),
+      query: 'mutation($i: BookConsultationInput!) { bookConsultation(input: $i) { consultation { id status } } }',
+      concurrency,
+      seconds,
+      variablesList: bookingVars,
+    });
+    const bookingStats = stats(booked.latencies, booked.elapsedMs, booked.errors);
+    figures.push({
+      figure: `uncontended bookings through GraphQL, concurrency ${concurrency}, ${seconds} s`,
+      value: bookingStats,
+      anchor: 'trivial authenticated query (myEmailPreferences), same concurrency',
+      anchorValue: trivialStats,
+      ratio: bookingStats.perSecond / trivialStats.perSecond,
+      loadavg: bookingLoad,
+    });
+    console.log(`bookings: ${show(bookingStats)} ${JSON.stringify(booked.codes)}  load ${bookingLoad.join(' ')}`);
+    console.log(`  anchor trivial authenticated query: ${show(trivialStats)}  load ${trivialLoad.join(' ')}`);
+
+    // ---------------------------------------------------------------- advisor search beside bare graphql-js
+    const advisors = arg('search-advisors', 200);
     for (let i = 1; i < advisors; i += 20)
       await Promise.all(Array.from({ length: Math.min(20, advisors - i) }, (_, k) => makeAdvisor(i + k)));
     const searchQuery =
       'query { advisors(first: 20, filter: { skills: ["react"] }) { edges { cursor node { id displayName skills rating reviewCount } } pageInfo { hasNextPage endCursor } } }';
-    const seconds = arg('seconds', 5);
-    const concurrency = arg('concurrency', 16);
     await gql(searchQuery, {}); // warm up
     statements = 0;
-    const latencies: number[] = [];
-    const deadline = performance.now() + seconds * 1000;
-    let errors = 0;
+    const searchLoad = load();
+    const searched = await loadFromChild({ url, query: searchQuery, concurrency, seconds });
+    const searchStats = stats(searched.latencies, searched.elapsedMs, searched.errors);
+    const perRequest = statements / Math.max(1, searched.latencies.length);
+    // The anchor: graphql-js alone over the project's schema, with the context the server builds.
+    const schema = await createSchema(app.pubsub);
+    const document = parse(searchQuery);
+    const bare: number[] = [];
+    let bareErrors = 0;
+    const bareLoad = load();
+    const b0 = performance.now();
+    const bareDeadline = b0 + seconds * 1000;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (performance.now() < deadline) {
+        while (performance.now() < bareDeadline && bare.length < 100_000) {
           const s = performance.now();
-          const r = await gql(searchQuery, {});
-          latencies.push(performance.now() - s);
-          if (r.errors || r.data?.advisors?.edges?.length !== 20) errors++;
+          const contextValue = await createContext(app.services, undefined, randomUUID());
+          const r = await execute({ schema, document, contextValue });
+          bare.push(performance.now() - s);
+          if (r.errors) bareErrors++;
         }
       }),
     );
-    latencies.sort((a, b) => a - b);
-    console.log(
-      `advisor search: ${(latencies.length / seconds).toFixed(0)} req/s over ${seconds} s at concurrency ${concurrency} (${advisors} advisors, page of 20), ` +
-        `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ` +
-        `${(statements / latencies.length).toFixed(2)} SQL statements per request, ${errors} errors`,
-    );
+    const bareStats = stats(bare, performance.now() - b0, bareErrors);
+    figures.push({
+      figure: `advisor search, page of 20 (${advisors} advisors), concurrency ${concurrency}, ${perRequest.toFixed(2)} SQL/request`,
+      value: searchStats,
+      anchor: 'bare graphql-js execute over the same schema and context, in-process',
+      anchorValue: bareStats,
+      ratio: searchStats.perSecond / bareStats.perSecond,
+      loadavg: searchLoad,
+    });
+    console.log(`advisor search: ${show(searchStats)}, ${perRequest.toFixed(2)} SQL/request  load ${searchLoad.join(' ')}`);
+    console.log(`  anchor bare graphql-js execute: ${show(bareStats)}  load ${bareLoad.join(' ')}`);
 
-    // ---------------------------------------------------------------- status fan-out
+    // ---------------------------------------------------------------- status fan-out beside raw LISTEN/NOTIFY
     const subscribers = arg('subscribers', 500);
     const fan = await makeAdvisor(99_999);
     const watcher = await token(['client'], 'Watcher');
@@ -178,6 +309,7 @@ async function main(): Promise<void> {
     });
     await app.ws.waitForSubscribers(before + subscribers, 60_000);
     const rss = process.memoryUsage().rss;
+    const fanLoad = load();
     sentAt = performance.now();
     await gql(
       'mutation($i: BookConsultationInput!) { bookConsultation(input: $i) { consultation { id } } }',
@@ -193,13 +325,120 @@ async function main(): Promise<void> {
     );
     const until = performance.now() + 30_000;
     while (received < subscribers && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
-    arrivals.sort((a, b) => a - b);
-    console.log(
-      `status fan-out: 1 change to ${subscribers} subscribers of one user: ${received} delivered, p50 ${percentile(arrivals, 50).toFixed(0)} ms, ` +
-        `p99 ${percentile(arrivals, 99).toFixed(0)} ms after the mutation was sent (process RSS ${(rss / 1_048_576).toFixed(0)} MiB with them connected)`,
-    );
+    const fanStats = stats(arrivals, 1000);
     await Promise.all(sockets.map((s) => s.dispose()));
+    // The anchor: a pg client LISTENs, another NOTIFYs, 200 times 5 ms apart; latency to arrival.
+    const listener = new Client({ connectionString: dbUrl.toString() });
+    await listener.connect();
+    await listener.query('listen bench_anchor');
+    const sent = new Map<string, number>();
+    const raw: number[] = [];
+    listener.on('notification', (m) => {
+      const at = sent.get(m.payload ?? '');
+      if (at !== undefined) raw.push(performance.now() - at);
+    });
+    const rawLoad = load();
+    for (let n = 0; n < 200; n++) {
+      sent.set(String(n), performance.now());
+      await dbClient.query(`select pg_notify('bench_anchor', $1)`, [String(n)]);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const rawUntil = performance.now() + 5_000;
+    while (raw.length < 200 && performance.now() < rawUntil) await new Promise((r) => setTimeout(r, 10));
+    await listener.end();
+    const rawStats = stats(raw, 1000);
+    figures.push({
+      figure: `one change to ${subscribers} subscribers of one user, latency from the mutation (${received} delivered)`,
+      value: { p50: fanStats.p50, p99: fanStats.p99, delivered: received, rssMiB: Math.round(rss / 1_048_576) },
+      anchor: 'raw NOTIFY -> LISTEN through pg, 200 notifications',
+      anchorValue: { p50: rawStats.p50, p99: rawStats.p99, count: rawStats.count },
+      ratio: rawStats.p99 / fanStats.p99,
+      loadavg: fanLoad,
+    });
+    console.log(
+      `status fan-out: ${received}/${subscribers} delivered, p50 ${fanStats.p50} ms, p99 ${fanStats.p99} ms from the mutation (RSS ${(rss / 1_048_576).toFixed(0)} MiB)  load ${fanLoad.join(' ')}`,
+    );
+    console.log(
+      `  anchor raw LISTEN/NOTIFY: p50 ${rawStats.p50} ms, p99 ${rawStats.p99} ms (n=${rawStats.count})  load ${rawLoad.join(' ')}`,
+    );
+
+    // ---------------------------------------------------------------- generatePayouts beside one INSERT ... SELECT
+    const payees = arg('advisors', 1_000);
+    const entries = arg('entries', 10_000);
+    const now = new Date();
+    const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+    const monthEnd = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const monthKey = monthStart.toISOString().slice(0, 7);
+    const s0 = performance.now();
+    await dbClient.query(
+      `with u as (
+         insert into users (id, email) select gen_random_uuid(), 'payee' || g || '@bench.example' from generate_series(1, $1::int) g returning id
+       )
+       insert into advisors (id, user_id, display_name) select gen_random_uuid(), id, 'Bench payee' from u`,
+      [payees],
+    );
+    await dbClient.query(
+      `insert into ledger_entries (id, advisor_id, kind, amount_cents, accrued_at)
+       select gen_random_uuid(), a.ids[1 + g % a.n], 'manual', 100 + g % 900, $2::timestamptz + (g % 2000000) * interval '1 second'
+       from generate_series(0, $1::int - 1) g,
+            (select array_agg(id order by id) as ids, count(*)::int as n from advisors where display_name = 'Bench payee') a`,
+      [entries, monthStart],
+    );
+    await dbClient.query('analyze ledger_entries; analyze advisors; analyze advisor_payouts');
+    const seedMs = performance.now() - s0;
+    await dbClient.query('select count(*), sum(amount_cents) from ledger_entries'); // warm the cache for both
+    const setLoad = load();
+    await dbClient.query('begin');
+    const a0 = performance.now();
+    const anchorRows = await dbClient.query(
+      `insert into advisor_payouts (id, advisor_id, payout_month, total_cents, currency, status, attempts, created_at, updated_at)
+       select gen_random_uuid(), advisor_id, $1::date, sum(amount_cents), 'USD', 'pending', 0, now(), now()
+       from ledger_entries where payout_id is null and accrued_at < $2 group by advisor_id having sum(amount_cents) > 0`,
+      [monthStart.toISOString().slice(0, 10), monthEnd],
+    );
+    const setMs = performance.now() - a0;
+    await dbClient.query('rollback');
+    const boss2 = await token(['admin'], 'Payer');
+    const payLoad = load();
+    const p0 = performance.now();
+    const generated = await gql('mutation($m: String!) { generatePayouts(month: $m) { createdCount } }', { m: monthKey }, boss2.token);
+    const payMs = performance.now() - p0;
+    const created = generated.data?.generatePayouts?.createdCount ?? `error ${JSON.stringify(generated.errors)}`;
+    figures.push({
+      figure: `generatePayouts, ${payees} advisors x ${entries} entries (${created} payouts)`,
+      value: { ms: Math.round(payMs), created },
+      anchor: 'one INSERT ... SELECT over the same rows, rolled back',
+      anchorValue: { ms: Math.round(setMs), rows: anchorRows.rowCount },
+      ratio: setMs / payMs,
+      loadavg: payLoad,
+    });
+    console.log(
+      `generatePayouts: ${payees} advisors x ${entries} entries (seeded in ${seedMs.toFixed(0)} ms): ${payMs.toFixed(0)} ms, ${created} payouts  load ${payLoad.join(' ')}`,
+    );
+    console.log(`  anchor INSERT ... SELECT (rolled back): ${setMs.toFixed(0)} ms, ${anchorRows.rowCount} rows  load ${setLoad.join(' ')}`);
+
+    // ---------------------------------------------------------------- summary and results file
+    console.log('\nfigure | value | anchor | ratio (1 = as good as the anchor) | load average');
+    for (const f of figures)
+      console.log(
+        `${f.figure} | ${JSON.stringify(f.value)} | ${f.anchor}: ${JSON.stringify(f.anchorValue)} | ${f.ratio.toFixed(2)} | ${f.loadavg.join(' ')}`,
+      );
+    const resultsDir = path.join(__dirname, 'results');
+    fs.mkdirSync(resultsDir, { recursive: true });
+    const file = path.join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    const result = {
+      startedAt: startedAt.toISOString(),
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      cpus: os.cpus().length,
+      loadavgAtStart: loadAtStart,
+      loadavgAtEnd: load(),
+      race: { racers, ms: Math.round(raceMs), rows: rows.rows[0].n, outcomes: Object.fromEntries(codes) },
+      figures,
+    };
+    fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+    console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
   } finally {
+    await dbClient.end();
     await app.close();
     await pg.query(`drop database if exists "${dbName}" with (force)`);
     await pg.end();
