@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import path from 'node:path';
 import { DataloaderType } from '@mikro-orm/core';
-import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { entities } from './entities';
 
@@ -11,7 +10,6 @@ export function ormOptions(clientUrl: string, extra: Partial<Options> = {}): Opt
   return defineConfig({
     clientUrl,
     entities,
-    extensions: [Migrator],
     // Batch references and collections across a request (off by default in MikroORM 6).
     dataloader: DataloaderType.ALL,
     forceUtcTimezone: true,

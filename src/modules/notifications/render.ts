@@ -1,12 +1,11 @@
-import mjml2html from 'mjml';
 import Mustache from 'mustache';
 import { pickLocale, ReaderFormat, type Lang } from './format';
-import { ar } from './templates/ar';
-import { en } from './templates/en';
-import { layoutMjml, layoutText, optOutPageMjml } from './templates/layout';
-import { OPT_OUT, type LanguagePack, type OptOutKind, type TemplateId } from './templates/types';
+import compiled from './templates/compiled.json';
+import { layoutText } from './templates/layout';
+import { PACKS, pageKey } from './templates/sources';
+import { OPT_OUT, type OptOutKind, type TemplateId } from './templates/types';
 
-const PACKS: Record<Lang, LanguagePack> = { en, ar };
+const PAGES: Readonly<Record<string, string>> = compiled;
 
 /**
  * The one escaping helper for HTML: every value that reaches an HTML part goes through it (as
@@ -17,6 +16,12 @@ export function escapeHtml(value: string): string {
 }
 
 const asIs = (value: string) => value;
+
+function compiledPage(key: string): string {
+  const html = PAGES[key];
+  if (html === undefined) throw new Error(`email page ${key} is not in templates/compiled.json: run npm run emails`);
+  return html;
+}
 
 /** Only http(s) links become buttons; anything else a webhook put there is left out. */
 function safeUrl(value: unknown): string | null {
@@ -43,20 +48,11 @@ export interface RenderedEmail {
 
 /**
  * Turns an outbox row's raw data into the text the reader gets, in their language and time zone.
- * Each template's MJML is compiled to HTML once per language (lazily, then cached) with its
- * Mustache tags still in it; an email costs one Mustache pass over the cached HTML, not a compile.
+ * Each template's HTML was compiled from MJML at development time (`npm run emails`, checked by a
+ * test) with its Mustache tags still in it; an email costs one Mustache pass over it.
  */
 export class EmailRenderer {
-  private readonly compiled = new Map<string, Promise<string>>();
-
   constructor(private readonly appUrl: string) {}
-
-  /** Compiles every template in every language now: a broken template fails start-up and tests, not a send. */
-  async warmUp(): Promise<void> {
-    await Promise.all(
-      (Object.keys(PACKS) as Lang[]).flatMap((lang) => (Object.keys(PACKS[lang].templates) as TemplateId[]).map((t) => this.html(t, lang))),
-    );
-  }
 
   languageOf(data: Record<string, unknown>): Lang {
     return pickLocale(str(data.locale)).lang;
@@ -77,7 +73,7 @@ export class EmailRenderer {
       .replace(/[\r\n]+/g, ' ')
       .trim();
     const full = { ...view, subject };
-    const html = Mustache.render(await this.html(template, fmt.lang), full, {}, { escape: escapeHtml });
+    const html = Mustache.render(compiledPage(pageKey(fmt.lang, template)), full, {}, { escape: escapeHtml });
     const text = Mustache.render(layoutText(pack, source, OPT_OUT[template]), full, {}, { escape: asIs });
     const calendarTitle = Mustache.render(pack.layout.calendarTitle, full, {}, { escape: asIs });
     return { lang: fmt.lang, subject, text, html, calendarTitle };
@@ -93,26 +89,7 @@ export class EmailRenderer {
       action: state && !state.done ? state.action : null,
       button: page.button,
     };
-    return Mustache.render(await this.compile(`${lang}:opt-out-page`, () => optOutPageMjml(lang, pack)), view, {}, { escape: escapeHtml });
-  }
-
-  private html(template: TemplateId, lang: Lang): Promise<string> {
-    const pack = PACKS[lang];
-    return this.compile(`${lang}:${template}`, () => layoutMjml(lang, pack, pack.templates[template], OPT_OUT[template]));
-  }
-
-  private compile(key: string, source: () => string): Promise<string> {
-    let html = this.compiled.get(key);
-    if (!html) {
-      html = Promise.resolve(mjml2html(source(), { validationLevel: 'strict' })).then((out) => {
-        if (out.errors.length) throw new Error(`MJML template ${key}: ${out.errors.map((e) => e.formattedMessage).join('; ')}`);
-        return out.html;
-      });
-      // A failed compile is not cached: the next email tries again (and fails loudly again).
-      html.catch(() => this.compiled.delete(key));
-      this.compiled.set(key, html);
-    }
-    return html;
+    return Mustache.render(compiledPage(pageKey(lang, 'opt-out-page')), view, {}, { escape: escapeHtml });
   }
 
   /** The values a template may use, formatted for its reader. Only keys present in the data appear. */
