@@ -3,6 +3,7 @@ import { assertUuid } from '../../common/ids';
 import type { Config } from '../../config';
 import { isDuration, type Duration } from '../pricing/pricing';
 import type { Consultation } from './consultation.entity';
+import { isValidTimeZone } from '../notifications/format';
 
 export interface BookInput {
   advisorId: string;
@@ -22,15 +23,6 @@ export interface BookResult {
 }
 
 const LOCALE = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i;
-
-function validTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Checks a booking request before anything is held: every field named in a BAD_USER_INPUT, the
@@ -52,7 +44,7 @@ export function checkBookInput(input: BookInput, booking: Config['booking'], now
     throw badInput('calBookingId', 'must be 1-200 letters, digits, _ or -');
   }
   if (input.locale && !LOCALE.test(input.locale)) throw badInput('locale', 'must be a locale such as en-us');
-  if (input.clientTimezone && !validTimezone(input.clientTimezone)) throw badInput('clientTimezone', 'must be an IANA time zone');
+  if (input.clientTimezone && !isValidTimeZone(input.clientTimezone)) throw badInput('clientTimezone', 'must be an IANA time zone');
   if (input.paymentMethodId !== undefined && input.paymentMethodId !== null && !/^pm_\w{1,200}$/.test(input.paymentMethodId)) {
     throw badInput('paymentMethodId', 'must be a Stripe payment method id (pm_...)');
   }
