@@ -17,7 +17,7 @@ export class PayoutResolver {
     @Arg('month', { description: 'YYYY-MM, a finished month (UTC)' }) month: string,
   ): Promise<GeneratePayoutsResult> {
     const r = await ctx.services.payouts.generate(ctx.requireActor(), month);
-    return { month: r.month.key, createdCount: r.createdIds.length, payouts: r.payouts.map(toPayoutView) };
+    return { month: r.month.key, createdCount: r.createdCount, payouts: r.payouts.map(toPayoutView) };
   }
 
   @Authorized(Access.ADMIN)

@@ -35,7 +35,7 @@ export const STALE_PROCESSING_MS = 10 * 60_000;
 
 export interface GenerateResult {
   month: Month;
-  createdIds: string[];
+  createdCount: number;
   payouts: AdvisorPayout[];
 }
 
@@ -87,14 +87,16 @@ export class PayoutService {
     if (month.end.getTime() > Date.now()) {
       throw badInput('month', `${month.key} is not over yet; payouts are generated for finished months`);
     }
-    // Set-based: two statements for all advisors (the run's lock, then the payouts with their entries; a data-modifying CTE always runs to completion).
-    const createdIds = await this.deps.em().transactional(async (em) => {
+    // The lock makes a second run wait, then find this run's payouts; one statement writes the payouts,
+    // their entries' payout_id and their audit entries, so none can commit without the others.
+    const created = await this.deps.em().transactional(async (em) => {
       await lockPayoutGeneration(em);
-      const created = await createPayoutsForUnpaid(em, month.firstDay, month.end);
-      for (const p of created) auditPayout(em, actor, 'payout.generate', p, null, P.PENDING, null, { month: month.key });
-      return created.map((p) => p.id);
+      const r = await createPayoutsForUnpaid(em, actor, month.firstDay, month.end);
+      // An entry changed under the statement: nothing of this run may commit, and a rerun starts afresh.
+      if (r.mismatched > 0) throw new Error(`payout generation for ${month.key}: ${r.mismatched} payout(s) do not match their entries`);
+      return r.created;
     });
-    return { month, createdIds, payouts: await this.ofMonth(month) };
+    return { month, createdCount: created, payouts: await this.ofMonth(month) };
   }
 
   // ---------------------------------------------------------------- processing
