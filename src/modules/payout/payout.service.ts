@@ -36,7 +36,6 @@ export const STALE_PROCESSING_MS = 10 * 60_000;
 export interface GenerateResult {
   month: Month;
   createdCount: number;
-  payouts: AdvisorPayout[];
 }
 
 export interface OnboardingLink {
@@ -79,8 +78,9 @@ export class PayoutService {
 
   /**
    * One payout per advisor with a positive unpaid balance up to the end of a finished month and no
-   * payout for the month yet, then the month's payouts. Safe to run again, or twice at once
-   * (one lock per run, then one set-based statement that re-checks).
+   * payout for the month yet; returns how many it created (the month's payouts: {@link ofMonth}).
+   * Safe to run again, or twice at once (one lock per run, then one set-based statement that
+   * re-checks).
    */
   async generate(actor: Actor, monthKey: string): Promise<GenerateResult> {
     const month = parseMonth(monthKey);
@@ -96,7 +96,7 @@ export class PayoutService {
       if (r.mismatched > 0) throw new Error(`payout generation for ${month.key}: ${r.mismatched} payout(s) do not match their entries`);
       return r.created;
     });
-    return { month, createdCount: created, payouts: await this.ofMonth(month) };
+    return { month, createdCount: created };
   }
 
   // ---------------------------------------------------------------- processing
@@ -362,7 +362,8 @@ export class PayoutService {
     return p;
   }
 
-  private ofMonth(month: Month): Promise<AdvisorPayout[]> {
+  /** Every payout of the month, by advisor name. */
+  ofMonth(month: Month): Promise<AdvisorPayout[]> {
     return this.deps
       .em()
       .find(
