@@ -44,11 +44,13 @@ export async function createPayoutsForUnpaid(
   const [row] = await em.execute<{ created: number; mismatched: number }[]>(
     `with created as (
        insert into advisor_payouts (id, advisor_id, payout_month, total_cents, currency, status, attempts, created_at, updated_at)
-       select gen_random_uuid(), le.advisor_id, ?::date, sum(le.amount_cents), 'USD', 'pending', 0, now(), now()
-       from ledger_entries le
-       where le.payout_id is null and le.accrued_at < ?
-         and not exists (select 1 from advisor_payouts p where p.advisor_id = le.advisor_id and p.payout_month = ?::date)
-       group by le.advisor_id having sum(le.amount_cents) > 0
+       select gen_random_uuid(), sums.advisor_id, ?::date, sums.total, 'USD', 'pending', 0, now(), now()
+       from (
+         select advisor_id, sum(amount_cents) as total from ledger_entries
+         where payout_id is null and accrued_at < ?
+         group by advisor_id having sum(amount_cents) > 0
+       ) sums
+       where not exists (select 1 from advisor_payouts p where p.advisor_id = sums.advisor_id and p.payout_month = ?::date)
        on conflict (advisor_id, payout_month) do nothing
        returning id, advisor_id, payout_month, total_cents, status
      ), assigned as (
