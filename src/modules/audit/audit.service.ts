@@ -42,7 +42,7 @@ export const auditLog = {
   record(em: EntityManager, actor: Actor, entry: AuditRecord): AuditEntry {
     const row = new AuditEntry({
       actor: actor.kind === 'person' ? em.getReference(User, actor.id) : null,
-      actorKind: actor.kind === 'person' ? AuditActorKind.PERSON : SYSTEM_KINDS[actor.name]!,
+      actorKind: actorKind(actor),
       action: entry.action,
       subjectType: entry.subjectType,
       subjectId: entry.subjectId,
@@ -63,6 +63,41 @@ export const auditLog = {
     return auditLog.record(em, actor, entry);
   },
 };
+
+function actorKind(actor: Actor): AuditActorKind {
+  return actor.kind === 'person' ? AuditActorKind.PERSON : SYSTEM_KINDS[actor.name]!;
+}
+
+/**
+ * One entry per row of `from`, as {@link auditLog.record} would write it for each, for a caller
+ * that changes many subjects in one statement. The fields are SQL expressions over the rows of
+ * `from` (a CTE name or a FROM clause, without parameters); `before` and `after` build jsonb.
+ */
+export interface AuditEachSpec {
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  advisorId?: string;
+  reason?: string;
+  before?: string;
+  after?: string;
+  from: string;
+}
+
+/**
+ * {@link AuditEachSpec} as an `insert into audit_log ... select` to run as a data-modifying CTE of
+ * the caller's statement (its `?` parameters in `params`), so the entries commit or roll back with
+ * the rows they describe, without a statement per entry.
+ */
+export function auditEachSql(actor: Actor, spec: AuditEachSpec): { sql: string; params: unknown[] } {
+  return {
+    sql: `insert into audit_log (id, actor_id, actor_kind, action, subject_type, subject_id, reason, advisor_id, before, after, created_at)
+       select gen_random_uuid(), ?::uuid, ?, ?, ?, (${spec.subjectId})::text, ${spec.reason ?? 'null'}, ${spec.advisorId ?? 'null'},
+              ${spec.before ?? 'null'}, ${spec.after ?? 'null'}, now()
+       from ${spec.from}`,
+    params: [actor.kind === 'person' ? actor.id : null, actorKind(actor), spec.action, spec.subjectType],
+  };
+}
 
 export interface AuditFilter {
   actorId?: string | null;

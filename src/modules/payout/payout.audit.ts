@@ -3,11 +3,14 @@ import type { Actor } from '../../common/actor';
 import { auditLog } from '../audit/audit.service';
 import type { PayoutStatus } from './payout.entity';
 
-/** A payout's generation or status change in audit_log, in the caller's unit of work; the advisor reads it as their money. */
+/**
+ * A payout's status change in audit_log, in the caller's unit of work; the advisor reads it as their
+ * money. Generation is audited by the statement that creates the payouts (createPayoutsForUnpaid).
+ */
 export function auditPayout(
   em: EntityManager,
   actor: Actor,
-  action: 'payout.generate' | 'payout.process' | 'payout.paid' | 'payout.failed',
+  action: 'payout.process' | 'payout.paid' | 'payout.failed',
   payout: { id: string; totalCents: number; advisorId?: string; advisor?: { id: string } },
   from: PayoutStatus | null,
   to: PayoutStatus,

@@ -35,8 +35,7 @@ export const STALE_PROCESSING_MS = 10 * 60_000;
 
 export interface GenerateResult {
   month: Month;
-  createdIds: string[];
-  payouts: AdvisorPayout[];
+  createdCount: number;
 }
 
 export interface OnboardingLink {
@@ -79,22 +78,25 @@ export class PayoutService {
 
   /**
    * One payout per advisor with a positive unpaid balance up to the end of a finished month and no
-   * payout for the month yet, then the month's payouts. Safe to run again, or twice at once
-   * (one lock per run, then one set-based statement that re-checks).
+   * payout for the month yet; returns how many it created (the month's payouts: {@link ofMonth}).
+   * Safe to run again, or twice at once (one lock per run, then one set-based statement that
+   * re-checks).
    */
   async generate(actor: Actor, monthKey: string): Promise<GenerateResult> {
     const month = parseMonth(monthKey);
     if (month.end.getTime() > Date.now()) {
       throw badInput('month', `${month.key} is not over yet; payouts are generated for finished months`);
     }
-    // Set-based: two statements for all advisors (the run's lock, then the payouts with their entries; a data-modifying CTE always runs to completion).
-    const createdIds = await this.deps.em().transactional(async (em) => {
+    // The lock makes a second run wait, then find this run's payouts; one statement writes the payouts,
+    // their entries' payout_id and their audit entries, so none can commit without the others.
+    const created = await this.deps.em().transactional(async (em) => {
       await lockPayoutGeneration(em);
-      const created = await createPayoutsForUnpaid(em, month.firstDay, month.end);
-      for (const p of created) auditPayout(em, actor, 'payout.generate', p, null, P.PENDING, null, { month: month.key });
-      return created.map((p) => p.id);
+      const r = await createPayoutsForUnpaid(em, actor, month.firstDay, month.end);
+      // An entry changed under the statement: nothing of this run may commit, and a rerun starts afresh.
+      if (r.mismatched > 0) throw new Error(`payout generation for ${month.key}: ${r.mismatched} payout(s) do not match their entries`);
+      return r.created;
     });
-    return { month, createdIds, payouts: await this.ofMonth(month) };
+    return { month, createdCount: created };
   }
 
   // ---------------------------------------------------------------- processing
@@ -360,7 +362,8 @@ export class PayoutService {
     return p;
   }
 
-  private ofMonth(month: Month): Promise<AdvisorPayout[]> {
+  /** Every payout of the month, by advisor name. */
+  ofMonth(month: Month): Promise<AdvisorPayout[]> {
     return this.deps
       .em()
       .find(

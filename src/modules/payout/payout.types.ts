@@ -55,7 +55,7 @@ export const PayoutConnection = Connection(PayoutView, 'Payout');
 export class GeneratePayoutsResult {
   @Field({ description: 'YYYY-MM (UTC)' }) month!: string;
   @Field(() => Int, { description: 'Payouts created by this run (0 when run again)' }) createdCount!: number;
-  @Field(() => [PayoutView], { description: "Every payout of the month, this run's and earlier ones" }) payouts!: PayoutView[];
+  // payouts: resolved by PayoutResolver.payouts, only when a client asks for them.
 }
 
 @ObjectType({ description: "A link to Stripe's onboarding for the advisor's Express account, and the account's state" })
