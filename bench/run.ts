@@ -17,6 +17,8 @@ import 'reflect-metadata';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import pino from 'pino';
@@ -286,7 +288,15 @@ async function main(): Promise<void> {
     const fan = await makeAdvisor(99_999);
     const watcher = await token(['client'], 'Watcher');
     const before = app.ws.activeSubscriptions;
-    const rssBeforeFan = process.memoryUsage().rss;
+    // RSS deltas mean little while garbage from earlier sections waits to be collected.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const settled = () => (gc(), process.memoryUsage());
+    const perSubscriber = (a: NodeJS.MemoryUsage, b: NodeJS.MemoryUsage, n: number) => ({
+      rssKb: Math.round((b.rss - a.rss) / n / 1024),
+      heapKb: Math.round((b.heapUsed + b.external - a.heapUsed - a.external) / n / 1024),
+    });
+    const memBeforeFan = settled();
     let received = 0;
     const arrivals: number[] = [];
     let sentAt = 0;
@@ -313,9 +323,10 @@ async function main(): Promise<void> {
       return client;
     });
     await app.ws.waitForSubscribers(before + subscribers, 60_000);
-    const rss = process.memoryUsage().rss;
+    const memFan = settled();
+    const rss = memFan.rss;
     // Both ends of every socket live in this process, so this is server and client together.
-    const kbPerSubscriber = Math.round((rss - rssBeforeFan) / subscribers / 1024);
+    const kbPerSubscriber = perSubscriber(memBeforeFan, memFan, subscribers);
     const fanLoad = load();
     sentAt = performance.now();
     await gql(
@@ -363,7 +374,7 @@ async function main(): Promise<void> {
       loadavg: fanLoad,
     });
     console.log(
-      `status fan-out: ${received}/${subscribers} delivered, p50 ${fanStats.p50} ms, p99 ${fanStats.p99} ms from the mutation (RSS ${(rss / 1_048_576).toFixed(0)} MiB, ${kbPerSubscriber} KB per subscriber)  load ${fanLoad.join(' ')}`,
+      `status fan-out: ${received}/${subscribers} delivered, p50 ${fanStats.p50} ms, p99 ${fanStats.p99} ms from the mutation (RSS ${(rss / 1_048_576).toFixed(0)} MiB, ${kbPerSubscriber.rssKb} KB RSS, ${kbPerSubscriber.heapKb} KB heap per subscriber)  load ${fanLoad.join(' ')}`,
     );
     console.log(
       `  anchor raw LISTEN/NOTIFY: p50 ${rawStats.p50} ms, p99 ${rawStats.p99} ms (n=${rawStats.count})  load ${rawLoad.join(' ')}`,
@@ -423,7 +434,7 @@ async function main(): Promise<void> {
       followed.push({ id, client: streamClients[i]!.token, advisor: adv.user.token });
     }
     const streamBefore = app.ws.activeSubscriptions;
-    const rssBeforeStream = process.memoryUsage().rss;
+    const memBeforeStream = settled();
     const streamArrivals: [string, number][] = [];
     const streamSockets = followed.flatMap((f) =>
       Array.from({ length: perConsultation }, (_, k) => {
@@ -452,8 +463,7 @@ async function main(): Promise<void> {
     );
     const streamSubscribers = streamSockets.length;
     await app.ws.waitForSubscribers(streamBefore + streamSubscribers, 120_000);
-    const streamRss = process.memoryUsage().rss;
-    const streamKbPerSubscriber = Math.round((streamRss - rssBeforeStream) / streamSubscribers / 1024);
+    const streamKbPerSubscriber = perSubscriber(memBeforeStream, settled(), streamSubscribers);
     const steps = [ConsultationStatus.SCHEDULED, ConsultationStatus.IN_PROGRESS, ConsultationStatus.COMPLETED];
     const committedAt = new Map<string, number>();
     const { lifecycle } = app.services.consultations;
@@ -533,7 +543,7 @@ async function main(): Promise<void> {
       loadavg: streamLoad,
     });
     console.log(
-      `status stream: ${changes} changes in ${(streamMs / 1000).toFixed(1)} s over ${streamSubscribers} subscribers: ${streamArrivals.length}/${expectedDeliveries} delivered, p50 ${streamStats.p50} ms, p99 ${streamStats.p99} ms after commit (${streamKbPerSubscriber} KB per subscriber${failedChanges ? `, ${failedChanges} changes failed` : ''})  load ${streamLoad.join(' ')}`,
+      `status stream: ${changes} changes in ${(streamMs / 1000).toFixed(1)} s over ${streamSubscribers} subscribers: ${streamArrivals.length}/${expectedDeliveries} delivered, p50 ${streamStats.p50} ms, p99 ${streamStats.p99} ms after commit (${streamKbPerSubscriber.rssKb} KB RSS, ${streamKbPerSubscriber.heapKb} KB heap per subscriber${failedChanges ? `, ${failedChanges} changes failed` : ''})  load ${streamLoad.join(' ')}`,
     );
     console.log(
       `  anchor raw NOTIFY at ${rate}/s: p50 ${rawStreamStats.p50} ms, p99 ${rawStreamStats.p99} ms (n=${rawStreamStats.count})  load ${rawStreamLoad.join(' ')}`,
