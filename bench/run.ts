@@ -7,6 +7,7 @@
  *   bookings          uncontended bookings/s      beside a trivial authenticated query
  *   advisor search    requests/s, p50/p99, SQL    beside bare graphql-js `execute` over the schema
  *   status fan-out    one change to S subscribers beside raw LISTEN/NOTIFY through pg
+ *   status stream     R changes/s over C consultations x K subscribers beside raw NOTIFY at R/s
  *   generatePayouts   N advisors x M entries      beside one INSERT ... SELECT (rolled back)
  *
  * HTTP load comes from bench/load.ts in a forked process. Each figure is printed beside its
@@ -16,6 +17,8 @@ import 'reflect-metadata';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import pino from 'pino';
@@ -29,6 +32,9 @@ import { loadConfig } from '../src/config';
 import { resolveDatabaseUrl } from '../src/db/database';
 import { OPERATOR } from '../src/common/actor';
 import { GrantedRole } from '../src/modules/user/user-role.entity';
+import { ConsultationStatus } from '../src/modules/consultation/consultation.entity';
+import { consultationRepository } from '../src/modules/consultation/consultation.repository';
+import { SYSTEM_ACTING } from '../src/modules/consultation/lifecycle';
 import { createSchema } from '../src/schema';
 import { createContext } from '../src/server';
 import type { LoadJob, LoadReport } from './load';
@@ -282,6 +288,15 @@ async function main(): Promise<void> {
     const fan = await makeAdvisor(99_999);
     const watcher = await token(['client'], 'Watcher');
     const before = app.ws.activeSubscriptions;
+    // RSS deltas mean little while garbage from earlier sections waits to be collected.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const settled = () => (gc(), process.memoryUsage());
+    const perSubscriber = (a: NodeJS.MemoryUsage, b: NodeJS.MemoryUsage, n: number) => ({
+      rssKb: Math.round((b.rss - a.rss) / n / 1024),
+      heapKb: Math.round((b.heapUsed + b.external - a.heapUsed - a.external) / n / 1024),
+    });
+    const memBeforeFan = settled();
     let received = 0;
     const arrivals: number[] = [];
     let sentAt = 0;
@@ -308,7 +323,10 @@ async function main(): Promise<void> {
       return client;
     });
     await app.ws.waitForSubscribers(before + subscribers, 60_000);
-    const rss = process.memoryUsage().rss;
+    const memFan = settled();
+    const rss = memFan.rss;
+    // Both ends of every socket live in this process, so this is server and client together.
+    const kbPerSubscriber = perSubscriber(memBeforeFan, memFan, subscribers);
     const fanLoad = load();
     sentAt = performance.now();
     await gql(
@@ -349,17 +367,186 @@ async function main(): Promise<void> {
     const rawStats = stats(raw, 1000);
     figures.push({
       figure: `one change to ${subscribers} subscribers of one user, latency from the mutation (${received} delivered)`,
-      value: { p50: fanStats.p50, p99: fanStats.p99, delivered: received, rssMiB: Math.round(rss / 1_048_576) },
+      value: { p50: fanStats.p50, p99: fanStats.p99, delivered: received, rssMiB: Math.round(rss / 1_048_576), kbPerSubscriber },
       anchor: 'raw NOTIFY -> LISTEN through pg, 200 notifications',
       anchorValue: { p50: rawStats.p50, p99: rawStats.p99, count: rawStats.count },
       ratio: rawStats.p99 / fanStats.p99,
       loadavg: fanLoad,
     });
     console.log(
-      `status fan-out: ${received}/${subscribers} delivered, p50 ${fanStats.p50} ms, p99 ${fanStats.p99} ms from the mutation (RSS ${(rss / 1_048_576).toFixed(0)} MiB)  load ${fanLoad.join(' ')}`,
+      `status fan-out: ${received}/${subscribers} delivered, p50 ${fanStats.p50} ms, p99 ${fanStats.p99} ms from the mutation (RSS ${(rss / 1_048_576).toFixed(0)} MiB, ${kbPerSubscriber.rssKb} KB RSS, ${kbPerSubscriber.heapKb} KB heap per subscriber)  load ${fanLoad.join(' ')}`,
     );
     console.log(
       `  anchor raw LISTEN/NOTIFY: p50 ${rawStats.p50} ms, p99 ${rawStats.p99} ms (n=${rawStats.count})  load ${rawLoad.join(' ')}`,
+    );
+
+    // ---------------------------------------------------------------- status stream beside raw NOTIFY at the same rate
+    // C consultations, each followed by K subscribers (half its client's sockets, half its advisor's),
+    // and R status changes a second through the lifecycle (lock, transition, NOTIFY at commit): each
+    // consultation goes pending_payment -> scheduled -> in_progress -> completed, so 3C changes in all.
+    const rate = arg('stream-rate', 200);
+    const streamConsultations = arg('stream-consultations', 200);
+    const perConsultation = arg('stream-subscribers', 10);
+    const changes = 3 * streamConsultations;
+    const streamAdvisors = await Promise.all(Array.from({ length: 20 }, (_, i) => makeAdvisor(200_000 + i)));
+    const streamClients = await Promise.all(Array.from({ length: streamConsultations }, () => token(['client'], 'Streamer')));
+    for (const c of streamClients)
+      await app.services.users.syncFromClaims(app.services.orm.em.fork(), {
+        sub: c.sub,
+        email: `${c.sub.slice(0, 8)}@bench.example`,
+        givenName: 'Streamer',
+        familyName: null,
+        roles: ['client'],
+      });
+    const streamStart = new Date(start.getTime() + 30 * 86_400_000);
+    const followed: { id: string; client: string; advisor: string }[] = [];
+    for (let i = 0; i < streamConsultations; i++) {
+      const adv = streamAdvisors[i % streamAdvisors.length]!;
+      const at = new Date(streamStart.getTime() + Math.floor(i / streamAdvisors.length) * 3_600_000);
+      const id = randomUUID();
+      await app.services.orm.em.fork().transactional((em) =>
+        consultationRepository.insertHold(em, {
+          id,
+          advisorId: adv.id,
+          clientId: streamClients[i]!.sub,
+          projectId: null,
+          calBookingId: null,
+          startTime: at,
+          endTime: new Date(at.getTime() + 30 * 60_000),
+          durationMinutes: 30,
+          priceCents: 5000,
+          platformFeeCents: 1000,
+          advisorEarningsCents: 4000,
+          currency: 'USD',
+          locale: null,
+          clientTimezone: null,
+          pricingSnapshot: {
+            sku: 'bench-30',
+            currency: 'USD',
+            rateCents: 5000,
+            platformFeeCents: 1000,
+            advisorEarningsCents: 4000,
+            advisorShareBps: 8000,
+          },
+          paymentExpiresAt: new Date(Date.now() + 3_600_000),
+        }),
+      );
+      followed.push({ id, client: streamClients[i]!.token, advisor: adv.user.token });
+    }
+    const streamBefore = app.ws.activeSubscriptions;
+    const memBeforeStream = settled();
+    const streamArrivals: [string, number][] = [];
+    const streamSockets = followed.flatMap((f) =>
+      Array.from({ length: perConsultation }, (_, k) => {
+        const client = createClient({
+          url: `${url.replace('http', 'ws')}/graphql`,
+          webSocketImpl: WebSocket,
+          connectionParams: { authorization: `Bearer ${k % 2 === 0 ? f.client : f.advisor}` },
+          retryAttempts: 0,
+        });
+        client.subscribe(
+          {
+            query: 'subscription($id: ID) { consultationStatusChanged(consultationId: $id) { status consultation { id } } }',
+            variables: { id: f.id },
+          },
+          {
+            next: (v) => {
+              const e = (v.data as any)?.consultationStatusChanged;
+              if (e) streamArrivals.push([`${e.consultation.id}:${e.status}`, performance.now()]);
+            },
+            error: () => {},
+            complete: () => {},
+          },
+        );
+        return client;
+      }),
+    );
+    const streamSubscribers = streamSockets.length;
+    await app.ws.waitForSubscribers(streamBefore + streamSubscribers, 120_000);
+    const streamKbPerSubscriber = perSubscriber(memBeforeStream, settled(), streamSubscribers);
+    const steps = [ConsultationStatus.SCHEDULED, ConsultationStatus.IN_PROGRESS, ConsultationStatus.COMPLETED];
+    const committedAt = new Map<string, number>();
+    const { lifecycle } = app.services.consultations;
+    let failedChanges = 0;
+    const paced = async (count: number, fire: (n: number) => Promise<unknown>) => {
+      const t0 = performance.now();
+      const inFlight: Promise<unknown>[] = [];
+      for (let n = 0; n < count; n++) {
+        const wait = t0 + (n * 1000) / rate - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        inFlight.push(fire(n));
+      }
+      await Promise.all(inFlight);
+      return performance.now() - t0;
+    };
+    const streamLoad = load();
+    const streamMs = await paced(changes, async (n) => {
+      const c = followed[n % streamConsultations]!;
+      const to = steps[Math.floor(n / streamConsultations)]!;
+      try {
+        await app.services.orm.em.fork().transactional(async (em) => {
+          await lifecycle.transition(em, await lifecycle.lock(em, c.id), to, SYSTEM_ACTING, 'bench');
+        });
+        committedAt.set(`${c.id}:${to.toUpperCase()}`, performance.now());
+      } catch (err) {
+        failedChanges++;
+        if (failedChanges === 1) console.error('a status change failed', err);
+      }
+    });
+    const expectedDeliveries = (changes - failedChanges) * perConsultation;
+    const streamUntil = performance.now() + 15_000;
+    while (streamArrivals.length < expectedDeliveries && performance.now() < streamUntil) await new Promise((r) => setTimeout(r, 10));
+    const afterCommit = streamArrivals.flatMap(([key, at]) => {
+      const committed = committedAt.get(key);
+      return committed === undefined ? [] : [at - committed];
+    });
+    const streamStats = stats(afterCommit, streamMs);
+    await Promise.all(streamSockets.map((s) => s.dispose()));
+    // The server ends those operations shortly after; not while the anchor runs.
+    for (let waited = 0; app.ws.activeSubscriptions > streamBefore && waited < 10_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    // The anchor: the same number of NOTIFYs at the same rate through one pg client; latency to arrival.
+    const streamListener = new Client({ connectionString: dbUrl.toString() });
+    await streamListener.connect();
+    await streamListener.query('listen bench_stream_anchor');
+    const notifiedAt = new Map<string, number>();
+    const rawStream: number[] = [];
+    streamListener.on('notification', (m) => {
+      const at = notifiedAt.get(m.payload ?? '');
+      if (at !== undefined) rawStream.push(performance.now() - at);
+    });
+    const rawStreamLoad = load();
+    // One connection runs one query at a time: each NOTIFY queues behind the previous one, as pg would.
+    let previous: Promise<unknown> = Promise.resolve();
+    const rawStreamMs = await paced(changes, (n) => {
+      notifiedAt.set(String(n), performance.now());
+      return (previous = previous.then(() => dbClient.query(`select pg_notify('bench_stream_anchor', $1)`, [String(n)])));
+    });
+    const rawStreamUntil = performance.now() + 5_000;
+    while (rawStream.length < changes && performance.now() < rawStreamUntil) await new Promise((r) => setTimeout(r, 10));
+    await streamListener.end();
+    const rawStreamStats = stats(rawStream, rawStreamMs);
+    figures.push({
+      figure: `${changes} status changes at ${rate}/s over ${streamConsultations} consultations x ${perConsultation} subscribers (${streamSubscribers}), latency from commit`,
+      value: {
+        p50: streamStats.p50,
+        p99: streamStats.p99,
+        delivered: streamArrivals.length,
+        expected: expectedDeliveries,
+        changesPerSecond: Math.round((changes / streamMs) * 1000),
+        failedChanges,
+        kbPerSubscriber: streamKbPerSubscriber,
+      },
+      anchor: `raw NOTIFY -> LISTEN through pg, ${changes} at ${rate}/s`,
+      anchorValue: { p50: rawStreamStats.p50, p99: rawStreamStats.p99, count: rawStreamStats.count },
+      ratio: rawStreamStats.p99 / streamStats.p99,
+      loadavg: streamLoad,
+    });
+    console.log(
+      `status stream: ${changes} changes in ${(streamMs / 1000).toFixed(1)} s over ${streamSubscribers} subscribers: ${streamArrivals.length}/${expectedDeliveries} delivered, p50 ${streamStats.p50} ms, p99 ${streamStats.p99} ms after commit (${streamKbPerSubscriber.rssKb} KB RSS, ${streamKbPerSubscriber.heapKb} KB heap per subscriber${failedChanges ? `, ${failedChanges} changes failed` : ''})  load ${streamLoad.join(' ')}`,
+    );
+    console.log(
+      `  anchor raw NOTIFY at ${rate}/s: p50 ${rawStreamStats.p50} ms, p99 ${rawStreamStats.p99} ms (n=${rawStreamStats.count})  load ${rawStreamLoad.join(' ')}`,
     );
 
     // ---------------------------------------------------------------- generatePayouts beside one INSERT ... SELECT

@@ -28,6 +28,15 @@ export class Context {
     readonly log: Logger,
   ) {}
 
+  /**
+   * This operation's viewer with a new EntityManager and loaders: what one event of a subscription
+   * runs with, since the subscription's own context lives as long as it does and would answer later
+   * events from rows and loader caches of earlier ones.
+   */
+  forEvent(): Context {
+    return new Context(this.services, this.services.orm.em.fork(), this.viewer, this.authError, this.requestId, this.log);
+  }
+
   get loaders(): Loaders {
     return (this.loaderSet ??= createLoaders(this.em));
   }

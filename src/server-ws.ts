@@ -7,8 +7,8 @@ import {
   execute,
   getOperationAST,
   specifiedRules,
-  subscribe,
   validate,
+  type DocumentNode,
   type ExecutionArgs,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -21,6 +21,7 @@ import { tokenDeadline } from './auth/token';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
 import { isVariableError, operationRules, parseDocument, stripSuggestions } from './graphql/armor';
+import { operationKey, subscribeShared } from './graphql/shared-subscribe';
 import { withLogScope } from './logging';
 import { clientIpOf, rateLimitedError } from './http/rate-limit';
 import { createContext, withGrantedRoles } from './server';
@@ -93,6 +94,8 @@ function reqIdOf(args: ExecutionArgs): string | undefined {
   return args.contextValue instanceof Context ? args.contextValue.requestId : undefined;
 }
 
+const eventContext = (c: unknown) => (c instanceof Context ? c.forEvent() : c);
+
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
@@ -104,9 +107,10 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
  * `Bearer <jwt>` or the bare jwt. A missing, refused or expired token closes the socket with 4403
  * "Forbidden" before any operation can run; an open socket is closed with 4403 "Token expired" at
  * its token's `exp`, so a client reconnects with a fresh token and resubscribes. Each operation then gets a Context of its own (a fresh EntityManager fork) for the
- * viewer verified at connect time. A subscription's Context lives as long as the subscription, so
- * a resolver that loads rows per event should fork again (`context.em.fork()`) or it will read
- * entities cached by an earlier event.
+ * viewer verified at connect time. Each event of a subscription executes with a copy of it
+ * (`Context.forEvent`: new EntityManager and loaders), once for all subscribers that sent the same
+ * operation as the same viewer (src/graphql/shared-subscribe.ts): a resolver sees the event's
+ * viewer, never another subscriber's, and must not depend on anything else of the connection.
  *
  * Apollo's validation rules do not run here, so the same depth/cost limits (and the introspection
  * switch) are applied in `onSubscribe`, and every error goes through `formatError`, so codes match HTTP.
@@ -138,6 +142,14 @@ export function attachWebSocket(opts: {
     },
   });
 
+  // The text each operation was parsed from: subscribers sending the same text (and variables) share results.
+  const sources = new WeakMap<DocumentNode, string>();
+  const shareKey = (args: ExecutionArgs): string | null => {
+    const query = sources.get(args.document);
+    const viewer = args.contextValue instanceof Context ? args.contextValue.viewer : null;
+    return query === undefined || !viewer ? null : operationKey(query, args.operationName, args.variableValues, viewer);
+  };
+
   const active = new Set<string>();
   const waiters = new Set<() => void>();
   const changed = () => {
@@ -167,7 +179,7 @@ export function attachWebSocket(opts: {
       isProd: config.isProduction,
       // Resolvers and services log with the operation's reqId (a subscription's events too).
       execute: (args) => withLogScope({ reqId: reqIdOf(args) }, () => execute(args)),
-      subscribe: (args) => withLogScope({ reqId: reqIdOf(args) }, () => subscribe(args)),
+      subscribe: (args) => withLogScope({ reqId: reqIdOf(args) }, () => subscribeShared(args, shareKey(args), eventContext)),
 
       onConnect: async (ctx) => {
         const { socket } = ctx.extra;
@@ -250,6 +262,7 @@ export function attachWebSocket(opts: {
           subscriptions.add(id);
         }
         ctx.extra.log?.debug({ operationName: payload.operationName }, 'ws operation');
+        if (operation.operation === 'subscription') sources.set(document, payload.query);
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
 

@@ -1,5 +1,10 @@
 import WebSocket from 'ws';
-import { BookConsultationDocument, CancelConsultationDocument, ConsultationStatusChangedDocument } from './generated/graphql';
+import {
+  BookConsultationDocument,
+  CancelConsultationDocument,
+  ConsultationStatusChangedDocument,
+  ConsultationStatusUnreadDocument,
+} from './generated/graphql';
 import { startTestApp, type TestApp, type TestUser } from './helpers/app';
 import { expectOk, HOUR, inFuture, makeAdvisor, type AdvisorFixture } from './helpers/fixtures';
 import { subscribe } from './helpers/ws';
@@ -62,6 +67,39 @@ describe('consultationStatusChanged', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(subs.stranger.events).toEqual([]);
     await Promise.all(Object.values(subs).map((s) => s.close()));
+  });
+
+  it('loads and executes an event once per viewer and operation, not once per subscriber', async () => {
+    // Earlier tests' subscriptions end shortly after their sockets close; counted, they would hide ours.
+    for (let waited = 0; t.app.ws.activeSubscriptions > 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    const before = t.app.ws.activeSubscriptions;
+    const clientSubs = Array.from({ length: 4 }, () => subscribe(t.url, client.token, ConsultationStatusUnreadDocument, {}));
+    const advisorSubs = Array.from({ length: 3 }, () => subscribe(t.url, advisor.user.token, ConsultationStatusUnreadDocument, {}));
+    await t.app.ws.waitForSubscribers(before + 7);
+    t.statements.length = 0;
+    await book(client, inFuture(38 * HOUR));
+    const [clientEvents, advisorEvents] = await Promise.all([
+      Promise.all(clientSubs.map((s) => s.waitFor(2))),
+      Promise.all(advisorSubs.map((s) => s.waitFor(2))),
+    ]);
+    for (const events of clientEvents)
+      expect(events.map((e) => [e.consultationStatusChanged.status, e.consultationStatusChanged.consultation.__typename])).toEqual([
+        ['PENDING_PAYMENT', 'ClientConsultation'],
+        ['SCHEDULED', 'ClientConsultation'],
+      ]);
+    for (const events of advisorEvents)
+      expect(events.map((e) => e.consultationStatusChanged.consultation.__typename)).toEqual([
+        'AdvisorConsultation',
+        'AdvisorConsultation',
+      ]);
+    // Two events, each read once for everybody (with its parties, no lock); the unread count once per
+    // viewer (two), not per subscriber (seven).
+    const eventLoads = t.statements.filter(
+      (s) => /^select "c0"\.\*, .* from "consultations" as "c0" inner join /.test(s) && !/for update/.test(s),
+    );
+    expect(eventLoads).toHaveLength(2);
+    expect(t.statements.filter((s) => /count\(\*\)::int as n from "consultation_messages"/.test(s))).toHaveLength(4);
+    await Promise.all([...clientSubs, ...advisorSubs].map((s) => s.close()));
   });
 
   it('follows one consultation by id, and refuses one the viewer is no party to', async () => {
