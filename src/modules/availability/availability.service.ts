@@ -119,12 +119,11 @@ export class AvailabilityService implements StartTimePolicy {
   /**
    * Refuses a start the advisor does not offer (BAD_USER_INPUT, reason OUTSIDE_AVAILABILITY).
    * Overlaps with other bookings are left to the booking's exclusion constraint (CONFLICT,
-   * SLOT_TAKEN); an unknown or unapproved advisor to the booking's own checks.
+   * SLOT_TAKEN). The booking has checked the advisor (approved, accepting bookings) before asking.
    */
   async assertBookable(req: StartTimeRequest): Promise<void> {
     const em = this.deps.em();
-    const advisor = await em.findOne(Advisor, { id: req.advisorId });
-    if (!advisor || advisor.approvalStatus !== ApprovalStatus.APPROVED) return;
+    const { advisor } = req;
     const mode = await this.modeOf(em, advisor);
     // A booking already made in Cal.com was offered by Cal.com (and now takes the slot there).
     if (mode.source === AvailabilitySource.ANY_TIME || (mode.source === AvailabilitySource.CALCOM && req.calBookingId)) return;

@@ -2,6 +2,7 @@ import { badInput } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
 import type { Config } from '../../config';
 import { isDuration, type Duration } from '../pricing/pricing';
+import type { ConsultationCharge } from './charge.entity';
 import type { Consultation } from './consultation.entity';
 import { isValidTimeZone } from '../notifications/format';
 
@@ -18,6 +19,8 @@ export interface BookInput {
 
 export interface BookResult {
   consultation: Consultation;
+  /** The charge as committed, when the booking has it at hand (else the resolver reads it). */
+  charge?: ConsultationCharge;
   /** For the frontend to confirm the payment when no payment method was sent. */
   clientSecret: string | null;
 }

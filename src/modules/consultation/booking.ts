@@ -78,14 +78,18 @@ export class ConsultationBooking {
     const now = Date.now();
     const { start, duration } = checkBookInput(input, config.booking, now);
 
-    await this.deps.startTimes?.assertBookable({ ...input, startTime: new Date(start) });
+    // Read once, outside the transaction: the transaction inserts by id, and a hold's exclusion
+    // constraint, not this read, is what keeps two bookings of a slot apart.
+    const em = this.deps.em();
+    const advisor = await em.findOne(Advisor, { id: input.advisorId }, { populate: ['user'] });
+    if (!advisor || advisor.approvalStatus !== ApprovalStatus.APPROVED) throw notFound('Advisor');
+    if (advisor.user.id === client.id) throw forbidden('You cannot book yourself');
+    if (!advisor.isAcceptingBookings) throw conflict('This advisor is not accepting bookings');
+    await this.deps.startTimes?.assertBookable({ ...input, advisor, startTime: new Date(start) });
 
     const sku = priceList.forDuration(duration);
-    const consultation = await this.deps.em().transactional(async (em) => {
-      const advisor = await em.findOne(Advisor, { id: input.advisorId }, { populate: ['user'] });
-      if (!advisor || advisor.approvalStatus !== ApprovalStatus.APPROVED) throw notFound('Advisor');
-      if (advisor.user.id === client.id) throw forbidden('You cannot book yourself');
-      if (!advisor.isAcceptingBookings) throw conflict('This advisor is not accepting bookings');
+    // The transaction's fork starts with this identity map: the advisor and its user come along.
+    const consultation = await em.transactional(async (em) => {
       // Before anything is held or Stripe asked; serialised per client, so two bookings cannot both pass.
       await assertHoldAllowed(em, client.id, config.booking);
 
@@ -168,8 +172,8 @@ export class ConsultationBooking {
     }
 
     if (intent.status === 'succeeded') {
-      const c = await this.paymentSucceeded(intent.id, intent.chargeId, consultation.id);
-      return { consultation: c ?? consultation, clientSecret: null };
+      const paid = await this.recordPaid(intent.id, intent.chargeId, consultation.id);
+      return { consultation: paid?.consultation ?? consultation, charge: paid?.charge, clientSecret: null };
     }
     if (input.paymentMethodId && intent.status === 'requires_payment_method') {
       await this.paymentFailed(consultation.id, intent.id, intent.failureMessage ?? 'The card was declined');
@@ -193,9 +197,21 @@ export class ConsultationBooking {
    * webhook; whichever comes second changes nothing). If the booking was already released, the
    * client's money goes back in full.
    */
-  async paymentSucceeded(paymentIntentId: string, chargeId: string | null, consultationId?: string): Promise<Consultation | null> {
+  async paymentSucceeded(paymentIntentId: string, chargeId: string | null, consultationId?: string): Promise<void> {
+    // The usual second report (the webhook after the booking's own answer) changes nothing: one
+    // read says so, without a transaction, a lock or the rows loaded.
+    if (consultationId && (await consultationRepository.paymentAlreadyRecorded(this.deps.em(), consultationId))) return;
+    await this.recordPaid(paymentIntentId, chargeId, consultationId);
+  }
+
+  /** paymentSucceeded, with the charge as committed (the booking answers with it, without reading it again). */
+  private async recordPaid(
+    paymentIntentId: string,
+    chargeId: string | null,
+    consultationId?: string,
+  ): Promise<{ consultation: Consultation; charge?: ConsultationCharge } | null> {
     let refundNeeded = false;
-    const c = await this.deps.em().transactional(async (em) => {
+    const paid = await this.deps.em().transactional(async (em) => {
       const id = consultationId ?? (await this.consultationIdForIntent(em, paymentIntentId));
       if (!id) return null;
       const c = await this.deps.lifecycle.lock(em, id);
@@ -220,11 +236,13 @@ export class ConsultationBooking {
         await this.deps.refunds.queue(em, c.id, RefundSource.ADMIN, null, 'Paid after the booking was released');
       }
       crashPoint('payment.before-outcome-commit');
-      return c;
+      return { consultation: c, charge };
     });
-    if (c && refundNeeded)
-      await this.deps.refunds.refundRemainingSafely(c.id, RefundSource.ADMIN, null, 'Paid after the booking was released');
-    return c;
+    if (paid && refundNeeded) {
+      await this.deps.refunds.refundRemainingSafely(paid.consultation.id, RefundSource.ADMIN, null, 'Paid after the booking was released');
+      return { consultation: paid.consultation }; // the refund changed the charge since
+    }
+    return paid;
   }
 
   /** The card was declined: the booking is cancelled and its slot freed; nothing was charged. */

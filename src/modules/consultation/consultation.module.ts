@@ -13,10 +13,12 @@ import { ConsultationLifecycle } from './lifecycle';
 import { PaymentReconciliation } from './payment-reconciliation';
 import { ConsultationQueries } from './queries';
 import { ConsultationRefunds } from './refunds';
+import type { Advisor } from '../advisor/advisor.entity';
 
 /** A start a client asks to book. */
 export interface StartTimeRequest {
-  advisorId: string;
+  /** The approved advisor, as the booking loaded it (so that it is read once per booking). */
+  advisor: Advisor;
   startTime: Date;
   durationMinutes: number;
   calBookingId?: string | null;

@@ -105,6 +105,21 @@ export const consultationRepository = {
     }
   },
 
+  /**
+   * Whether a payment is recorded past any change a report of it could make: the charge paid (or
+   * refunded since) under a known PaymentIntent, the consultation past PENDING_PAYMENT. Neither
+   * ever goes back, so an unlocked read that says yes stays true.
+   */
+  async paymentAlreadyRecorded(em: EntityManager, consultationId: string): Promise<boolean> {
+    const rows = await em.execute<{ done: boolean }[]>(
+      `select true as done from consultations c join consultation_charges ch on ch.consultation_id = c.id
+       where c.id = ? and c.status <> 'pending_payment' and ch.status in ('succeeded', 'refunded')
+         and ch.stripe_payment_intent_id is not null`,
+      [consultationId],
+    );
+    return rows.length > 0;
+  },
+
   /** Records a PaymentIntent id only where none is recorded yet, whoever else is writing the charge. */
   async recordIntentIfMissing(em: EntityManager, consultationId: string, intentId: string): Promise<void> {
     await em.execute(

@@ -52,8 +52,8 @@ export class ConsultationResolver {
     @Ctx() ctx: Context,
     @Arg('input', { description: 'What to book' }) input: BookConsultationInput,
   ): Promise<BookConsultationPayload> {
-    const { consultation, clientSecret } = await ctx.services.consultations.booking.book(ctx.requireActor(), input);
-    const charge = await ctx.loaders.chargeByConsultation.load(consultation.id);
+    const { consultation, charge: known, clientSecret } = await ctx.services.consultations.booking.book(ctx.requireActor(), input);
+    const charge = known ?? (await ctx.loaders.chargeByConsultation.load(consultation.id));
     return { consultation: toClientView(consultation, charge), clientSecret };
   }
 
