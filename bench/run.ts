@@ -4,11 +4,12 @@
  * count and time and only talk to 127.0.0.1.
  *
  *   booking race      N simultaneous overlapping bookings of one advisor: rows, conflicts, time
- *   bookings          uncontended bookings/s      beside a trivial authenticated query
+ *   bookings          uncontended bookings/s, server CPU each  beside a trivial authenticated mutation (simulator out of process)
  *   advisor search    requests/s, p50/p99, SQL    beside bare graphql-js `execute` over the schema
  *   status fan-out    one change to S subscribers beside raw LISTEN/NOTIFY through pg
  *   status stream     R changes/s over C consultations x K subscribers beside raw NOTIFY at R/s
  *   generatePayouts   N advisors x M entries      beside one INSERT ... SELECT (rolled back)
+ *   start-up          production start, idle RSS  beside plain node starting an http server (bench/startup.ts)
  *
  * HTTP load comes from bench/load.ts in a forked process. Each figure is printed beside its
  * anchor from the same run with os.loadavg(), and all are written to bench/results/<time>.json.
@@ -35,9 +36,11 @@ import { GrantedRole } from '../src/modules/user/user-role.entity';
 import { ConsultationStatus } from '../src/modules/consultation/consultation.entity';
 import { consultationRepository } from '../src/modules/consultation/consultation.repository';
 import { SYSTEM_ACTING } from '../src/modules/consultation/lifecycle';
+import { StripeSimulatorControl } from '../src/payments/stripe-simulator';
 import { createSchema } from '../src/schema';
 import { createContext } from '../src/server';
 import type { LoadJob, LoadReport } from './load';
+import { measureStartup } from './startup';
 
 const log = pino({ level: 'warn' });
 const arg = (name: string, fallback: number) => {
@@ -67,6 +70,12 @@ function stats(latencies: number[], elapsedMs: number, errors = 0): Stats {
     p99: r(percentile(sorted, 99)),
     errors,
   };
+}
+
+/** Milliseconds of this process's CPU (user + system) per request since `since`. */
+function cpuMsPer(since: NodeJS.CpuUsage, requests: number): number {
+  const used = process.cpuUsage(since);
+  return Math.round(((used.user + used.system) / 1000 / Math.max(1, requests)) * 100) / 100;
 }
 
 const load = () => os.loadavg().map((n) => Math.round(n * 100) / 100);
@@ -99,10 +108,36 @@ interface Figure {
   loadavg: number[];
 }
 
+/** The Stripe simulator in a process of its own, so that the server's CPU figures are the server's. */
+function simulatorProcess(): Promise<{ url: string; stop: () => void }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, '..', 'scripts', 'stripe-simulator.ts'), ['--port', '0'], {
+      execArgv: ['--require', 'ts-node/register/transpile-only'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const hit = /listening at (\S+)/.exec(out);
+      if (hit) resolve({ url: hit[1]!, stop: () => child.kill('SIGTERM') });
+    });
+    child.once('exit', (code) => reject(new Error(`the Stripe simulator exited with ${code}`)));
+  });
+}
+
 async function main(): Promise<void> {
+  // Stripe as configured, else the simulator out of process (not the in-process one of tests).
+  const simulator = process.env.STRIPE_SECRET_KEY || process.env.STRIPE_API_BASE ? null : await simulatorProcess();
   // Emails are only logged (as before .eml files existed): the bench measures the API, not the disk.
   // Rate limits off: the load generator is one IP hammering on purpose.
-  const config = loadConfig({ EMAIL_TRANSPORT: 'log', ...process.env, RATE_LIMITS: 'off', NODE_ENV: 'test', LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    EMAIL_TRANSPORT: 'log',
+    ...process.env,
+    ...(simulator ? { STRIPE_API_BASE: simulator.url } : {}),
+    RATE_LIMITS: 'off',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+  });
   const figures: Figure[] = [];
   const startedAt = new Date();
   const loadAtStart = load();
@@ -119,6 +154,11 @@ async function main(): Promise<void> {
   let statements = 0;
   const app = await createApp({ config, databaseUrl: dbUrl.toString(), log, orm: { onQuery: (sql: string) => (statements++, sql) } });
   const url = await app.listen(0, '127.0.0.1');
+  if (simulator)
+    await new StripeSimulatorControl(simulator.url).setWebhookTarget({
+      url: `${url}/webhooks/stripe`,
+      secret: config.stripe.webhookSecret,
+    });
   const token = async (roles: ('client' | 'advisor' | 'admin')[], givenName = 'Bench') => {
     const sub = randomUUID();
     const claims = { sub, email: `${sub.slice(0, 8)}@bench.example`, givenName, roles };
@@ -205,6 +245,12 @@ async function main(): Promise<void> {
     const trivialLoad = load();
     const trivial = await loadFromChild({ url, token: booker.token, query: trivialQuery, concurrency, seconds });
     const trivialStats = stats(trivial.latencies, trivial.elapsedMs, trivial.errors);
+    // The issue's anchor: a trivial authenticated mutation (email preferences left as they are).
+    const trivialMutation = 'mutation { setEmailPreferences(input: {}) { __typename } }';
+    const mutationCpu = process.cpuUsage();
+    const mutated = await loadFromChild({ url, token: booker.token, query: trivialMutation, concurrency, seconds });
+    const mutationStats = stats(mutated.latencies, mutated.elapsedMs, mutated.errors);
+    const mutationCpuMs = cpuMsPer(mutationCpu, mutated.latencies.length);
     // Uncontended: every booking its own 30-minute slot (clients never overlap themselves either), spread over a few advisors.
     const bookable = await Promise.all(Array.from({ length: 8 }, (_, i) => makeAdvisor(1000 + i)));
     const slotsEach = 250;
@@ -220,6 +266,7 @@ async function main(): Promise<void> {
     const bookers = await Promise.all(Array.from({ length: 64 }, () => token(['client'], 'Booker')));
     for (const c of bookers) await gql(trivialQuery, {}, c.token);
     const bookingLoad = load();
+    const bookingCpu = process.cpuUsage();
     const booked = await loadFromChild({
       url,
       tokens: bookers.map((c) => c.token),
@@ -228,17 +275,23 @@ async function main(): Promise<void> {
       seconds,
       variablesList: bookingVars,
     });
+    // Server CPU: this process runs the server (the load, the simulator and the webhooks' sender are
+    // elsewhere); jobs the bookings queued that run during the window count too.
+    const bookingCpuMs = cpuMsPer(bookingCpu, booked.latencies.length);
     const bookingStats = stats(booked.latencies, booked.elapsedMs, booked.errors);
     figures.push({
-      figure: `uncontended bookings through GraphQL, concurrency ${concurrency}, ${seconds} s`,
-      value: bookingStats,
-      anchor: 'trivial authenticated query (myEmailPreferences), same concurrency',
-      anchorValue: trivialStats,
-      ratio: bookingStats.perSecond / trivialStats.perSecond,
+      figure: `uncontended bookings through GraphQL, concurrency ${concurrency}, ${seconds} s, ${bookingCpuMs} ms server CPU per booking`,
+      value: { ...bookingStats, cpuMsPerBooking: bookingCpuMs },
+      anchor: 'trivial authenticated mutation (setEmailPreferences, nothing changed), same concurrency',
+      anchorValue: { ...mutationStats, cpuMsPerRequest: mutationCpuMs },
+      ratio: bookingStats.perSecond / mutationStats.perSecond,
       loadavg: bookingLoad,
     });
-    console.log(`bookings: ${show(bookingStats)} ${JSON.stringify(booked.codes)}  load ${bookingLoad.join(' ')}`);
-    console.log(`  anchor trivial authenticated query: ${show(trivialStats)}  load ${trivialLoad.join(' ')}`);
+    console.log(
+      `bookings: ${show(bookingStats)}, ${bookingCpuMs} ms server CPU each ${JSON.stringify(booked.codes)}  load ${bookingLoad.join(' ')}`,
+    );
+    console.log(`  anchor trivial authenticated mutation: ${show(mutationStats)}, ${mutationCpuMs} ms server CPU each`);
+    console.log(`  trivial authenticated query: ${show(trivialStats)}  load ${trivialLoad.join(' ')}`);
 
     // ---------------------------------------------------------------- advisor search beside bare graphql-js
     const advisors = arg('search-advisors', 200);
@@ -625,6 +678,22 @@ async function main(): Promise<void> {
     console.log(`  anchor INSERT ... SELECT (rolled back): ${setMs.toFixed(0)} ms, ${anchorRows.rowCount} rows  load ${setLoad.join(' ')}`);
     console.log(`  the same INSERT and the UPDATE linking the entries (rolled back): ${linkMs.toFixed(0)} ms  load ${linkLoad.join(' ')}`);
 
+    // ---------------------------------------------------------------- production start-up beside plain node
+    const startLoad = load();
+    const started = await measureStartup(dbUrl.toString(), arg('starts', 3));
+    figures.push({
+      figure: `production start-up (node dist/src/main.js, NODE_ENV=production), median of ${started.server.runs.length}`,
+      value: { readyMs: started.server.readyMs, idleRssMiB: started.server.idleRssMiB },
+      anchor: 'plain node starting an empty http server, same measure',
+      anchorValue: { readyMs: started.plain.readyMs, idleRssMiB: started.plain.idleRssMiB },
+      ratio: started.plain.readyMs / started.server.readyMs,
+      loadavg: startLoad,
+    });
+    console.log(
+      `start-up: ready in ${started.server.readyMs} ms, ${started.server.idleRssMiB} MiB resident after 5 s idle (runs ${JSON.stringify(started.server.runs)})  load ${startLoad.join(' ')}`,
+    );
+    console.log(`  anchor plain node http server: ready in ${started.plain.readyMs} ms, ${started.plain.idleRssMiB} MiB`);
+
     // ---------------------------------------------------------------- summary and results file
     console.log('\nfigure | value | anchor | ratio (1 = as good as the anchor) | load average');
     for (const f of figures)
@@ -651,6 +720,7 @@ async function main(): Promise<void> {
     await pg.query(`drop database if exists "${dbName}" with (force)`);
     await pg.end();
     await server.stop();
+    simulator?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
