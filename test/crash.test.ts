@@ -288,7 +288,8 @@ it(
         input: {
           advisorId: advisorIds[0]!,
           durationMinutes: 30,
-          startTime: new Date(firstSlot + 40 * HOUR).toISOString(),
+          // Past the load's random slots: this must be free whatever the load booked.
+          startTime: new Date(firstSlot + (SLOTS + 5) * HOUR).toISOString(),
           paymentMethodId: 'pm_card_visa',
         },
       },

@@ -184,8 +184,7 @@ export class ConsultationBooking {
       throw new DomainError('PAYMENT_FAILED', intent.failureMessage ?? 'The card was declined', { consultationId: consultation.id });
     }
     const c = await this.deps.em().transactional(async (em) => {
-      const locked = await lifecycle.lock(em, consultation.id);
-      const charge = await em.findOneOrFail(ConsultationCharge, { consultation: consultation.id });
+      const { c: locked, charge } = await lifecycle.lockWithCharge(em, consultation.id);
       charge.stripePaymentIntentId = intent.id;
       return locked;
     });
@@ -214,8 +213,7 @@ export class ConsultationBooking {
     const paid = await this.deps.em().transactional(async (em) => {
       const id = consultationId ?? (await this.consultationIdForIntent(em, paymentIntentId));
       if (!id) return null;
-      const c = await this.deps.lifecycle.lock(em, id);
-      const charge = await em.findOneOrFail(ConsultationCharge, { consultation: id });
+      const { c, charge } = await this.deps.lifecycle.lockWithCharge(em, id);
       charge.stripePaymentIntentId ??= paymentIntentId;
       const newlyPaid =
         charge.status === ChargeStatus.PENDING || charge.status === ChargeStatus.FAILED || charge.status === ChargeStatus.CANCELED;
@@ -250,8 +248,7 @@ export class ConsultationBooking {
     await this.deps.em().transactional(async (em) => {
       const id = consultationId ?? (paymentIntentId ? await this.consultationIdForIntent(em, paymentIntentId) : null);
       if (!id) return;
-      const c = await this.deps.lifecycle.lock(em, id);
-      const charge = await em.findOneOrFail(ConsultationCharge, { consultation: id });
+      const { c, charge } = await this.deps.lifecycle.lockWithCharge(em, id);
       if (paymentIntentId) charge.stripePaymentIntentId ??= paymentIntentId;
       if (charge.status !== ChargeStatus.PENDING) return;
       charge.status = ChargeStatus.FAILED;

@@ -65,6 +65,26 @@ export class ConsultationLifecycle {
     return c;
   }
 
+  /**
+   * lock(), with the consultation's charge in the same statement (read from the charge's side, the
+   * owner of the link): the payment paths need both. Fails as lock() then a missing charge would.
+   */
+  async lockWithCharge(em: EntityManager, id: string): Promise<{ c: Consultation; charge: ConsultationCharge }> {
+    const charge = await em
+      .createQueryBuilder(ConsultationCharge, 'ch')
+      .select('*')
+      .joinAndSelect('ch.consultation', 'c')
+      .joinAndSelect('c.advisor', 'a')
+      .joinAndSelect('a.user', 'au')
+      .joinAndSelect('c.client', 'cl')
+      .where({ consultation: id })
+      .setLockMode(LockMode.PESSIMISTIC_WRITE, ['c'])
+      .getSingleResult();
+    if (charge) return { c: charge.consultation, charge };
+    const c = await this.lock(em, id);
+    return { c, charge: await em.findOneOrFail(ConsultationCharge, { consultation: id }) };
+  }
+
   /** The row as created by a booking: its first history entry and event. */
   async created(em: EntityManager, c: Consultation, acting: Acting): Promise<void> {
     em.persist(new ConsultationStatusChange(c, null, c.status, acting.kind, this.user(em, acting), null));

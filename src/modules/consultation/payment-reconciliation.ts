@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PaymentGateway } from '../../payments/gateway';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NotificationService } from '../notifications/notification.service';
-import { ChargeStatus, ConsultationCharge, RefundSource } from './charge.entity';
+import { ChargeStatus, RefundSource } from './charge.entity';
 import { Consultation, ConsultationStatus as S } from './consultation.entity';
 import type { ConsultationBooking } from './booking';
 import { STRIPE_ACTING, type ConsultationLifecycle } from './lifecycle';
@@ -44,8 +44,7 @@ export class PaymentReconciliation {
       for (const r of charge?.refunds ?? []) {
         if (r.status === 'failed' || r.status === 'canceled') continue;
         await this.deps.em().transactional(async (em) => {
-          const c = await lifecycle.lock(em, consultationId);
-          const ch = await em.findOneOrFail(ConsultationCharge, { consultation: consultationId });
+          const { c, charge: ch } = await lifecycle.lockWithCharge(em, consultationId);
           const source = Object.values(RefundSource).includes(r.source as RefundSource)
             ? (r.source as RefundSource)
             : RefundSource.STRIPE_OUTSIDE;
@@ -87,8 +86,7 @@ export class PaymentReconciliation {
    */
   async reconcileDispute(consultationId: string, dispute: { id: string; status: string }): Promise<'processed' | 'ignored'> {
     await this.deps.em().transactional(async (em) => {
-      const c = await this.deps.lifecycle.lock(em, consultationId);
-      const charge = await em.findOneOrFail(ConsultationCharge, { consultation: consultationId });
+      const { c, charge } = await this.deps.lifecycle.lockWithCharge(em, consultationId);
       const outcome = dispute.status === 'won' ? 'won' : dispute.status === 'lost' ? 'lost' : 'open';
       charge.disputeStatus = outcome;
       if (outcome === 'won') {
