@@ -36,6 +36,7 @@ import { GrantedRole } from '../src/modules/user/user-role.entity';
 import { ConsultationStatus } from '../src/modules/consultation/consultation.entity';
 import { consultationRepository } from '../src/modules/consultation/consultation.repository';
 import { SYSTEM_ACTING } from '../src/modules/consultation/lifecycle';
+import { ActorKind } from '../src/modules/consultation/consultation.entity';
 import { StripeSimulatorControl } from '../src/payments/stripe-simulator';
 import { createSchema } from '../src/schema';
 import { createContext } from '../src/server';
@@ -466,31 +467,35 @@ async function main(): Promise<void> {
       const at = new Date(streamStart.getTime() + Math.floor(i / streamAdvisors.length) * 3_600_000);
       const id = randomUUID();
       await app.services.orm.em.fork().transactional((em) =>
-        consultationRepository.insertHold(em, {
-          id,
-          advisorId: adv.id,
-          clientId: streamClients[i]!.sub,
-          projectId: null,
-          calBookingId: null,
-          startTime: at,
-          endTime: new Date(at.getTime() + 30 * 60_000),
-          durationMinutes: 30,
-          priceCents: 5000,
-          platformFeeCents: 1000,
-          advisorEarningsCents: 4000,
-          currency: 'USD',
-          locale: null,
-          clientTimezone: null,
-          pricingSnapshot: {
-            sku: 'bench-30',
-            currency: 'USD',
-            rateCents: 5000,
+        consultationRepository.insertHold(
+          em,
+          {
+            id,
+            advisorId: adv.id,
+            clientId: streamClients[i]!.sub,
+            projectId: null,
+            calBookingId: null,
+            startTime: at,
+            endTime: new Date(at.getTime() + 30 * 60_000),
+            durationMinutes: 30,
+            priceCents: 5000,
             platformFeeCents: 1000,
             advisorEarningsCents: 4000,
-            advisorShareBps: 8000,
+            currency: 'USD',
+            locale: null,
+            clientTimezone: null,
+            pricingSnapshot: {
+              sku: 'bench-30',
+              currency: 'USD',
+              rateCents: 5000,
+              platformFeeCents: 1000,
+              advisorEarningsCents: 4000,
+              advisorShareBps: 8000,
+            },
+            paymentExpiresAt: new Date(Date.now() + 3_600_000),
           },
-          paymentExpiresAt: new Date(Date.now() + 3_600_000),
-        }),
+          { paymentIntentKey: `bench:${id}`, paymentMethodId: null, history: { actorKind: ActorKind.SYSTEM, actorId: null } },
+        ),
       );
       followed.push({ id, client: streamClients[i]!.token, advisor: adv.user.token });
     }

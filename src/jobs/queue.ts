@@ -31,11 +31,24 @@ export async function enqueue<N extends JobName>(
   payload: JobPayloads[N],
   opts: EnqueueOptions = {},
 ): Promise<void> {
-  await em.execute(
-    `select graphile_worker.add_job(?, ?::json, queue_name := ?::text,
+  const job = enqueueSql(name, payload, opts);
+  await em.execute(`select ${job.sql}`, job.params);
+}
+
+/**
+ * The add_job call of {@link enqueue} as an SQL expression with its parameters, for a statement
+ * that must add the job together with the rows that make it necessary (and only if they are added).
+ */
+export function enqueueSql<N extends JobName>(
+  name: N,
+  payload: JobPayloads[N],
+  opts: EnqueueOptions = {},
+): { sql: string; params: unknown[] } {
+  return {
+    sql: `graphile_worker.add_job(?, ?::json, queue_name := ?::text,
        run_at := coalesce(?::timestamptz, now() + ?::int * interval '1 millisecond'),
        max_attempts := ?::int, job_key := ?::text, job_key_mode := coalesce(?::text, 'replace'))`,
-    [
+    params: [
       name,
       JSON.stringify({ ...payload, reqId: currentReqId() }),
       opts.queueName ?? null,
@@ -45,7 +58,7 @@ export async function enqueue<N extends JobName>(
       opts.jobKey ?? null,
       opts.jobKeyMode ?? null,
     ],
-  );
+  };
 }
 
 /** One job to add in {@link enqueueAll}. */

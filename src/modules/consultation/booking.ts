@@ -5,7 +5,7 @@ import type { PersonActor } from '../../common/actor';
 import { crashPoint } from '../../common/crash';
 import { conflict, DomainError, forbidden, notFound } from '../../common/errors';
 import type { Config } from '../../config';
-import { enqueue, enqueueEach } from '../../jobs/queue';
+import { enqueueEach, enqueueSql } from '../../jobs/queue';
 import {
   isAmbiguousStripeError,
   type ConsultationPaymentRequest,
@@ -94,43 +94,47 @@ export class ConsultationBooking {
       await assertHoldAllowed(em, client.id, config.booking);
 
       const id = randomUUID();
-      const c = await consultationRepository.insertHold(em, {
-        id,
-        advisorId: advisor.id,
-        clientId: client.id,
-        projectId: input.projectId ?? null,
-        calBookingId: input.calBookingId ?? null,
-        startTime: new Date(start),
-        endTime: new Date(start + sku.durationMinutes * 60_000),
-        durationMinutes: sku.durationMinutes,
-        priceCents: sku.priceCents,
-        platformFeeCents: sku.platformFeeCents,
-        advisorEarningsCents: sku.advisorEarningsCents,
-        currency: sku.currency,
-        locale: input.locale?.toLowerCase() ?? null,
-        clientTimezone: input.clientTimezone ?? null,
-        pricingSnapshot: priceList.snapshot(sku.durationMinutes),
-        paymentExpiresAt: new Date(now + config.booking.paymentExpiryMinutes * 60_000),
-      });
+      const paymentExpiresAt = new Date(now + config.booking.paymentExpiryMinutes * 60_000);
+      const c = await consultationRepository.insertHold(
+        em,
+        {
+          id,
+          advisorId: advisor.id,
+          clientId: client.id,
+          projectId: input.projectId ?? null,
+          calBookingId: input.calBookingId ?? null,
+          startTime: new Date(start),
+          endTime: new Date(start + sku.durationMinutes * 60_000),
+          durationMinutes: sku.durationMinutes,
+          priceCents: sku.priceCents,
+          platformFeeCents: sku.platformFeeCents,
+          advisorEarningsCents: sku.advisorEarningsCents,
+          currency: sku.currency,
+          locale: input.locale?.toLowerCase() ?? null,
+          clientTimezone: input.clientTimezone ?? null,
+          pricingSnapshot: priceList.snapshot(sku.durationMinutes),
+          paymentExpiresAt,
+        },
+        {
+          // What Stripe will be asked, committed before it is asked (see settleHold for the way back).
+          paymentIntentKey: `consultation:${id}:payment-intent`,
+          paymentMethodId: input.paymentMethodId ?? null,
+          history: { actorKind: ActorKind.CLIENT, actorId: client.id },
+          // The hold ends by itself if the payment never completes.
+          job: enqueueSql(
+            'expire_unpaid_booking',
+            { consultationId: id },
+            { runAt: paymentExpiresAt, jobKey: expiryJobKey(id), maxAttempts: EXPIRY_MAX_ATTEMPTS },
+          ),
+        },
+      );
       if (!c) {
         if (input.calBookingId && (await em.count(Consultation, { calBookingId: input.calBookingId }))) {
           throw conflict('A consultation for this Cal.com booking already exists');
         }
         throw conflict('This time overlaps another booking of this advisor', { reason: 'SLOT_TAKEN' });
       }
-      // What Stripe will be asked, committed before it is asked (see settleHold for the way back).
-      const charge = new ConsultationCharge(c);
-      charge.paymentIntentKey = `consultation:${id}:payment-intent`;
-      charge.paymentMethodId = input.paymentMethodId ?? null;
-      em.persist(charge);
-      await lifecycle.created(em, c, { kind: ActorKind.CLIENT, userId: client.id });
-      // The hold ends by itself if the payment never completes.
-      await enqueue(
-        em,
-        'expire_unpaid_booking',
-        { consultationId: id },
-        { runAt: c.paymentExpiresAt!, jobKey: expiryJobKey(id), maxAttempts: EXPIRY_MAX_ATTEMPTS },
-      );
+      await lifecycle.held(em, c);
       return c;
     });
     crashPoint('booking.hold-committed');

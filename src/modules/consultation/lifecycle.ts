@@ -85,9 +85,11 @@ export class ConsultationLifecycle {
     return { c, charge: await em.findOneOrFail(ConsultationCharge, { consultation: id }) };
   }
 
-  /** The row as created by a booking: its first history entry and event. */
-  async created(em: EntityManager, c: Consultation, acting: Acting): Promise<void> {
-    em.persist(new ConsultationStatusChange(c, null, c.status, acting.kind, this.user(em, acting), null));
+  /**
+   * A hold as a booking inserted it, its first history entry with it (consultationRepository.insertHold,
+   * one statement): announced at commit.
+   */
+  async held(em: EntityManager, c: Consultation): Promise<void> {
     await publishStatusChanged(this.deps.publisher, em, this.payload(c, null));
   }
 
