@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { PubSub } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
+import { classValidatorFn } from './graphql/validation';
 import { AdvisorDirectoryResolver } from './modules/advisor/advisor-directory.resolver';
 import { PrivacyResolver } from './modules/privacy/privacy.resolver';
 import { AuditResolver } from './modules/audit/audit.resolver';
@@ -52,8 +53,8 @@ export async function createSchema(pubSub: PubSub = noPubSub): Promise<GraphQLSc
     resolvers: [...resolvers],
     authChecker,
     pubSub,
-    // class-validator runs on every input type; unknown values are refused by GraphQL itself.
-    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    // class-validator runs on every input type that declares constraints; unknown values are refused by GraphQL itself.
+    validateFn: classValidatorFn({ forbidUnknownValues: false, validationError: { target: false, value: false } }),
   });
   // type-graphql has no decorator for the root types; every other description sits in a decorator.
   schema.getQueryType()!.description = 'Reads: search and profiles for everyone, your own data when signed in, the rest for admins';
