@@ -12,21 +12,22 @@ export function classValidatorFn(options: ValidatorOptions): ValidatorFn {
   const settings: ValidatorOptions = {
     ...options,
     skipMissingProperties: options.skipMissingProperties !== false,
-    forbidUnknownValues: false,
+    forbidUnknownValues: options.forbidUnknownValues === true,
   };
-  if (options.forbidUnknownValues === true) settings.forbidUnknownValues = true;
-  const constrained = new Map<Function, boolean>();
-  const hasConstraints = (type: Function): boolean => {
-    let known = constrained.get(type);
+  const constrained = new WeakMap<object, boolean>();
+  const hasConstraints = (value: object): boolean => {
+    let known = constrained.get(value.constructor);
     if (known === undefined) {
       // With unknown values allowed, an instance of a class without metadata (its parents' included) passes as it is.
-      known = settings.forbidUnknownValues === true || getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
-      constrained.set(type, known);
+      known =
+        settings.forbidUnknownValues === true ||
+        getMetadataStorage().getTargetValidationMetadatas(value.constructor, '', true, false).length > 0;
+      constrained.set(value.constructor, known);
     }
     return known;
   };
   const check = async (value: object): Promise<void> => {
-    if (!hasConstraints(value.constructor)) return;
+    if (!hasConstraints(value)) return;
     try {
       await validateOrReject(value, settings);
     } catch (err) {
