@@ -5,7 +5,7 @@
  *
  *   booking race      N simultaneous overlapping bookings of one advisor: rows, conflicts, time
  *   bookings          uncontended bookings/s, server CPU each  beside a trivial authenticated mutation (simulator out of process)
- *   advisor search    requests/s, p50/p99, SQL    beside bare graphql-js `execute` over the schema
+ *   advisor search    requests/s, p50/p99, SQL    beside bare graphql-js over HTTP with the same schema
  *   status fan-out    one change to S subscribers beside raw LISTEN/NOTIFY through pg
  *   status stream     R changes/s over C consultations x K subscribers beside raw NOTIFY at R/s
  *   generatePayouts   N advisors x M entries      beside one INSERT ... SELECT (rolled back)
@@ -18,18 +18,21 @@ import 'reflect-metadata';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import pino from 'pino';
 import { fork } from 'node:child_process';
-import { execute, parse } from 'graphql';
+import { execute, parse, validate, type DocumentNode } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createApp } from '../src/app';
 import { signToken } from '../src/auth/token';
 import { loadConfig } from '../src/config';
+import { currentLogScope } from '../src/logging';
 import { resolveDatabaseUrl } from '../src/db/database';
 import { OPERATOR } from '../src/common/actor';
 import { GrantedRole } from '../src/modules/user/user-role.entity';
@@ -152,8 +155,13 @@ async function main(): Promise<void> {
   await pg.query(`create database "${dbName}"`);
   const dbUrl = new URL(server.url);
   dbUrl.pathname = `/${dbName}`;
-  let statements = 0;
-  const app = await createApp({ config, databaseUrl: dbUrl.toString(), log, orm: { onQuery: (sql: string) => (statements++, sql) } });
+  // Statements not sent by a job: the search's SQL per request, without the jobs earlier sections queued.
+  let requestStatements = 0;
+  const onQuery = (sql: string) => {
+    if (!currentLogScope()?.task) requestStatements++;
+    return sql;
+  };
+  const app = await createApp({ config, databaseUrl: dbUrl.toString(), log, orm: { onQuery } });
   const url = await app.listen(0, '127.0.0.1');
   if (simulator)
     await new StripeSimulatorControl(simulator.url).setWebhookTarget({
@@ -304,46 +312,155 @@ async function main(): Promise<void> {
 
     // ---------------------------------------------------------------- advisor search beside bare graphql-js
     const advisors = arg('search-advisors', 200);
+    const reviewsEach = arg('search-reviews', 3);
     for (let i = 1; i < advisors; i += 20)
       await Promise.all(Array.from({ length: Math.min(20, advisors - i) }, (_, k) => makeAdvisor(i + k)));
-    const searchQuery =
-      'query { advisors(first: 20, filter: { skills: ["react"] }) { edges { cursor node { id displayName skills rating reviewCount } } pageInfo { hasNextPage endCursor } } }';
-    await gql(searchQuery, {}); // warm up
-    statements = 0;
-    const searchLoad = load();
-    const searched = await loadFromChild({ url, query: searchQuery, concurrency, seconds });
-    const searchStats = stats(searched.latencies, searched.elapsedMs, searched.errors);
-    const perRequest = statements / Math.max(1, searched.latencies.length);
-    // The anchor: graphql-js alone over the project's schema, with the context the server builds.
+    // The issue's page is 20 advisors with their reviews: completed consultations and reviews are
+    // written straight to the tables (the review flow itself is not what this figure measures).
+    const reviewer = await token(['client'], 'Reviewer');
+    await app.services.users.syncFromClaims(app.services.orm.em.fork(), {
+      sub: reviewer.sub,
+      email: `${reviewer.sub.slice(0, 8)}@bench.example`,
+      givenName: 'Reviewer',
+      familyName: null,
+      roles: ['client'],
+    });
+    await dbClient.query(
+      `with c as (
+         insert into consultations (id, advisor_id, client_id, start_time, end_time, duration_minutes, status,
+           price_cents, platform_fee_cents, advisor_earnings_cents, pricing_snapshot)
+         select gen_random_uuid(), a.id, $1, now() - n * interval '1 day', now() - n * interval '1 day' + interval '30 minutes', 30,
+           'completed', 5000, 1000, 4000, '{}'::jsonb
+         from advisors a cross join generate_series(1, $2::int) n
+         where a.approval_status = 'approved' and a.display_name like 'Advisor %'
+         returning id, advisor_id, client_id, start_time
+       ), r as (
+         insert into advisor_reviews (id, advisor_id, client_id, consultation_id, rating, expertise_rating, communication_rating,
+           helpfulness_rating, review_text, created_at)
+         select gen_random_uuid(), advisor_id, client_id, id, 3 + (extract(day from start_time)::int % 3), 4, 5, 4,
+           'Clear, practical advice on our React migration: we left with a plan, a reading list and answers to every question we brought. '
+             || 'Would book again.',
+           start_time + interval '1 hour'
+         from c
+         returning advisor_id, rating
+       )
+       update advisors a set rating_total = s.total, review_count = s.n, rating = s.total::double precision / s.n
+       from (select advisor_id, sum(rating)::int as total, count(*)::int as n from r group by advisor_id) s
+       where a.id = s.advisor_id`,
+      [reviewer.sub, reviewsEach],
+    );
+    await dbClient.query('analyze advisors; analyze advisor_reviews');
+    const searchQuery = `query {
+      advisors(first: 20, filter: { skills: ["react"] }) {
+        edges {
+          cursor
+          node {
+            id displayName bio avatarUrl skills specialties languages countryCode rating reviewCount isAcceptingBookings createdAt
+            reviews(first: ${reviewsEach}) { edges { cursor node { id rating expertiseRating communicationRating helpfulnessRating text reviewerFirstName createdAt } } }
+          }
+        }
+        pageInfo { hasNextPage endCursor }
+      }
+    }`;
+    const sample = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: searchQuery, variables: {} }),
+    });
+    const sampleText = await sample.text();
+    const sampleBody = JSON.parse(sampleText) as { data?: any; errors?: unknown[] };
+    if (sampleBody.errors) throw new Error(`search failed: ${JSON.stringify(sampleBody.errors)}`);
+    const responseKb = Buffer.byteLength(sampleText) / 1024;
+    const pageShape = `${sampleBody.data.advisors.edges.length} advisors, ${reviewsEach} reviews each, ${responseKb.toFixed(1)} KB`;
+    // The anchor: graphql-js alone over the project's schema, with the context the server builds,
+    // served over HTTP (node:http, document parsed and validated once) to the same forked load
+    // generator, so that both figures pay for HTTP, JSON and the loopback alike.
     const schema = await createSchema(app.pubsub);
-    const document = parse(searchQuery);
-    const bare: number[] = [];
-    let bareErrors = 0;
+    const documents = new Map<string, DocumentNode>();
+    const bareServer = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void (async () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string; variables?: Record<string, unknown> };
+          let document = documents.get(body.query);
+          if (!document) {
+            document = parse(body.query);
+            const invalid = validate(schema, document);
+            if (invalid.length) throw invalid[0];
+            documents.set(body.query, document);
+          }
+          const contextValue = await createContext(app.services, req.headers.authorization, randomUUID());
+          const result = await execute({ schema, document, contextValue, variableValues: body.variables });
+          const json = JSON.stringify(result);
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+          res.end(json);
+        })().catch((err: unknown) => {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ errors: [{ message: String(err) }] }));
+        });
+      });
+    });
+    await new Promise<void>((resolve) => bareServer.listen(0, '127.0.0.1', resolve));
+    const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}`;
+    // Server and anchor take turns, `rounds` times each, so that a change in the shared machine's
+    // load between the two shows in both rather than in the ratio.
+    const rounds = Math.max(1, arg('search-rounds', 3));
+    const merge = (into: LoadReport, r: LoadReport) => {
+      into.latencies.push(...r.latencies);
+      into.errors += r.errors;
+      into.elapsedMs += r.elapsedMs;
+    };
+    const searched: LoadReport = { latencies: [], errors: 0, codes: {}, elapsedMs: 0 };
+    const bareHttp: LoadReport = { latencies: [], errors: 0, codes: {}, elapsedMs: 0 };
+    const searchLoad = load();
+    requestStatements = 0;
+    let searchStatements = 0;
+    for (let round = 0; round < rounds; round++) {
+      const before = requestStatements;
+      merge(searched, await loadFromChild({ url, query: searchQuery, concurrency, seconds: seconds / rounds }));
+      searchStatements += requestStatements - before;
+      merge(bareHttp, await loadFromChild({ url: bareUrl, query: searchQuery, concurrency, seconds: seconds / rounds }));
+    }
     const bareLoad = load();
+    const searchStats = stats(searched.latencies, searched.elapsedMs, searched.errors);
+    const bareStats = stats(bareHttp.latencies, bareHttp.elapsedMs, bareHttp.errors);
+    const perRequest = searchStatements / Math.max(1, searched.latencies.length);
+    await new Promise((resolve) => bareServer.close(resolve));
+
+    // The former anchor, kept for reference: execute in-process, no HTTP at all (not comparable).
+    const document = parse(searchQuery);
+    const inProcess: number[] = [];
+    let inProcessErrors = 0;
+    const inProcessLoad = load();
     const b0 = performance.now();
-    const bareDeadline = b0 + seconds * 1000;
+    const inProcessDeadline = b0 + seconds * 1000;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (performance.now() < bareDeadline && bare.length < 100_000) {
+        while (performance.now() < inProcessDeadline && inProcess.length < 100_000) {
           const s = performance.now();
           const contextValue = await createContext(app.services, undefined, randomUUID());
           const r = await execute({ schema, document, contextValue });
-          bare.push(performance.now() - s);
-          if (r.errors) bareErrors++;
+          JSON.stringify(r);
+          inProcess.push(performance.now() - s);
+          if (r.errors) inProcessErrors++;
         }
       }),
     );
-    const bareStats = stats(bare, performance.now() - b0, bareErrors);
+    const inProcessStats = stats(inProcess, performance.now() - b0, inProcessErrors);
     figures.push({
-      figure: `advisor search, page of 20 (${advisors} advisors), concurrency ${concurrency}, ${perRequest.toFixed(2)} SQL/request`,
+      figure: `advisor search, page of ${pageShape} (${advisors} advisors), concurrency ${concurrency}, ${perRequest.toFixed(2)} SQL/request`,
       value: searchStats,
-      anchor: 'bare graphql-js execute over the same schema and context, in-process',
+      anchor: 'bare graphql-js over HTTP (node:http, cached document) with the same schema and context, same load generator',
       anchorValue: bareStats,
       ratio: searchStats.perSecond / bareStats.perSecond,
       loadavg: searchLoad,
     });
-    console.log(`advisor search: ${show(searchStats)}, ${perRequest.toFixed(2)} SQL/request  load ${searchLoad.join(' ')}`);
-    console.log(`  anchor bare graphql-js execute: ${show(bareStats)}  load ${bareLoad.join(' ')}`);
+    console.log(
+      `advisor search (${pageShape}), ${rounds} rounds taking turns with the anchor: ${show(searchStats)}, ${perRequest.toFixed(2)} SQL/request  load ${searchLoad.join(' ')}`,
+    );
+    console.log(`  anchor bare graphql-js over HTTP: ${show(bareStats)}  load ${bareLoad.join(' ')}`);
+    console.log(`  (in-process execute + JSON.stringify, no HTTP: ${show(inProcessStats)}  load ${inProcessLoad.join(' ')})`);
 
     // ---------------------------------------------------------------- status fan-out beside raw LISTEN/NOTIFY
     const subscribers = arg('subscribers', 500);

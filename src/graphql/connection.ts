@@ -8,7 +8,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './limits';
  * Every list that pages goes through here.
  */
 
-@ObjectType({ description: 'Where a page sits in its list (Relay cursor connections)' })
+@ObjectType({ description: 'Where a page sits in its list (Relay cursor connections)', simpleResolvers: true })
 export class PageInfo {
   @Field({ description: 'There are items after this page: ask with `first` and `after: endCursor`' })
   hasNextPage!: boolean;
@@ -35,7 +35,8 @@ export interface ConnectionShape<T> {
 
 /** Relay-style connection type for a node type: `XConnection { edges { cursor node } pageInfo }`. */
 export function Connection<T extends object>(Node: ClassType<T>, name: string, what = 'items') {
-  @ObjectType(`${name}Edge`, { description: `One of the ${what} in a page, with its cursor` })
+  // The wrappers only carry their node and cursor; whatever guards a node is on the node's own type.
+  @ObjectType(`${name}Edge`, { description: `One of the ${what} in a page, with its cursor`, simpleResolvers: true })
   class EdgeType {
     @Field({ description: 'Opaque; pass it as `after` or `before` to page from here' })
     cursor!: string;
@@ -44,7 +45,7 @@ export function Connection<T extends object>(Node: ClassType<T>, name: string, w
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${what}` })
+  @ObjectType(`${name}Connection`, { description: `A page of ${what}`, simpleResolvers: true })
   class ConnectionType {
     @Field(() => [EdgeType], { description: 'The items of this page, in list order' })
     edges!: EdgeType[];

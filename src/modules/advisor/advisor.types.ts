@@ -51,7 +51,8 @@ type PublicAdvisorFields = Pick<
 >;
 
 /** What anyone may see of an approved advisor: no Stripe ids, no email, no admin notes. */
-@ObjectType('Advisor', { description: 'Public profile of an approved advisor' })
+// Plain fields, no roles or middleware: no per-field wrapper needed (createSchema checks that).
+@ObjectType('Advisor', { description: 'Public profile of an approved advisor', simpleResolvers: true })
 export class AdvisorPublic {
   @Field(() => ID, { description: 'The advisor id' }) id!: string;
   @Field({ description: 'Name shown to clients' }) displayName!: string;

@@ -4,7 +4,10 @@ import { Connection } from '../../graphql/connection';
 import type { ReviewRow } from './review.service';
 import { MAX_REVIEW_TEXT } from './review.service';
 
-@ObjectType('Review', { description: 'A client review of a completed consultation; the reviewer by first name only' })
+@ObjectType('Review', {
+  description: 'A client review of a completed consultation; the reviewer by first name only',
+  simpleResolvers: true,
+})
 export class ReviewView {
   @Field(() => ID, { description: 'The review id' }) id!: string;
   @Field(() => Int, { description: 'Overall, 1 to 5' }) rating!: number;
