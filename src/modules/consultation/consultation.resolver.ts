@@ -16,6 +16,10 @@ import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
 import { mapConnection, PageArgs, type ConnectionShape } from '../../graphql/connection';
 import { nullIfNotFound } from '../../graphql/errors';
+import type { EntityData } from '@mikro-orm/core';
+import { notFound } from '../../common/errors';
+import { Advisor } from '../advisor/advisor.entity';
+import { User } from '../user/user.entity';
 import { Consultation } from './consultation.entity';
 import { ConsultationCharge } from './charge.entity';
 import { topics, type StatusChangedPayload } from './consultation.events';
@@ -160,20 +164,42 @@ export class AdminConsultationResolver {
 /**
  * One event object reaches every local subscriber of its topic; its consultation is read once
  * for all of them (with a fresh EntityManager: a subscription's context lives as long as its
- * socket), not once per subscriber.
+ * socket), not once per subscriber, and its charge only if a client is among them (only the
+ * client's view shows the payment), beside the row rather than after it.
  */
-const eventLoads = new WeakMap<object, Promise<{ consultation: Consultation; charge: ConsultationCharge | null }>>();
+const eventLoads = new WeakMap<object, { consultation: Promise<Consultation>; charge?: Promise<ConsultationCharge | null> }>();
 
-function loadOnce(ctx: Context, event: StatusChangedPayload) {
+/*
+ * One hand-written statement instead of findOne with populate: at a few hundred events a second,
+ * building the joined query through the ORM cost the receiving instance more than anything else
+ * in the fan-out. The rows are mapped to the same entities (em.map), so the views are unchanged.
+ */
+const EVENT_ROW_SQL =
+  'select to_jsonb(c) as c, to_jsonb(a) as a, to_jsonb(u) as u from consultations c ' +
+  'join advisors a on a.id = c.advisor_id join users u on u.id = c.client_id where c.id = ?';
+
+async function readConsultation(ctx: Context, id: string): Promise<Consultation> {
+  const em = ctx.services.orm.em.fork();
+  const [row] = await em.execute<{ c: EntityData<Consultation>; a: EntityData<Advisor>; u: EntityData<User> }[]>(EVENT_ROW_SQL, [id]);
+  if (!row) throw notFound('Consultation');
+  // Advisor and client first, so the consultation's references resolve to them.
+  em.map(Advisor, row.a);
+  em.map(User, row.u);
+  return em.map(Consultation, row.c);
+}
+
+async function readCharge(ctx: Context, consultationId: string): Promise<ConsultationCharge | null> {
+  const em = ctx.services.orm.em.fork();
+  const [row] = await em.execute<EntityData<ConsultationCharge>[]>('select * from consultation_charges where consultation_id = ?', [
+    consultationId,
+  ]);
+  return row ? em.map(ConsultationCharge, row) : null;
+}
+
+function loadOnce(ctx: Context, event: StatusChangedPayload, party: Party) {
   let load = eventLoads.get(event);
-  if (!load) {
-    const em = ctx.services.orm.em.fork();
-    load = (async () => {
-      const consultation = await em.findOneOrFail(Consultation, { id: event.consultationId }, { populate: ['advisor', 'client'] });
-      return { consultation, charge: await em.findOne(ConsultationCharge, { consultation: consultation.id }) };
-    })();
-    eventLoads.set(event, load);
-  }
+  if (!load) eventLoads.set(event, (load = { consultation: readConsultation(ctx, event.consultationId) }));
+  if (party === 'client') load.charge ??= readCharge(ctx, event.consultationId);
   return load;
 }
 
@@ -203,10 +229,11 @@ export class ConsultationSubscriptionResolver {
     _consultationId?: string,
   ): Promise<ConsultationStatusEvent> {
     const viewer = ctx.requireViewer();
-    const { consultation: c, charge } = await loadOnce(ctx, event);
     // The event says who the parties are, so telling the viewer's view needs no query per subscriber.
     const party = viewer.isAdmin ? 'admin' : viewer.id === event.clientId ? 'client' : viewer.id === event.advisorUserId ? 'advisor' : null;
     if (!party) throw new Error('event routed to a viewer who is no party to it');
+    const load = loadOnce(ctx, event, party);
+    const [c, charge] = await Promise.all([load.consultation, load.charge ?? null]);
     return {
       consultation: toView(c, party, charge),
       previousStatus: event.previousStatus,
