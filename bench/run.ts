@@ -562,6 +562,16 @@ async function main(): Promise<void> {
       const committed = committedAt.get(key);
       return committed === undefined ? [] : [at - committed];
     });
+    // p99 from the NOTIFY by fifth of the stream, in commit order: rising means a growing backlog
+    // (the server keeps up with less than the rate), flat means each event simply costs that long.
+    const notifyOrder = [...notifiedAt.keys()];
+    const fifthOf = new Map(notifyOrder.map((key, i) => [key, Math.floor((5 * i) / notifyOrder.length)]));
+    const byFifth = Array.from({ length: 5 }, () => [] as number[]);
+    for (const [key, at] of streamReport.arrivals) {
+      const notified = notifiedAt.get(key);
+      if (notified !== undefined) byFifth[fifthOf.get(key)!]!.push(at - notified);
+    }
+    const p99ByFifth = byFifth.map((l) => stats(l, 1).p99);
     const streamMs = produced.elapsedMs;
     const streamStats = stats(afterCommit, streamMs);
     const fanOutStreamStats = stats(afterNotify, streamMs);
@@ -598,7 +608,7 @@ async function main(): Promise<void> {
         p99: streamStats.p99,
         delivered: streamReport.arrivals.length,
         expected: expectedDeliveries,
-        fromNotify: { p50: fanOutStreamStats.p50, p99: fanOutStreamStats.p99 },
+        fromNotify: { p50: fanOutStreamStats.p50, p99: fanOutStreamStats.p99, p99ByFifth },
         bareListenerFromCommit: { p50: listenerStats.p50, p99: listenerStats.p99, count: listenerStats.count },
         changesPerSecond: Math.round((changes / streamMs) * 1000),
         failedChanges,
@@ -611,7 +621,7 @@ async function main(): Promise<void> {
       loadavg: streamLoad,
     });
     console.log(
-      `status stream: ${changes} changes in ${(streamMs / 1000).toFixed(1)} s over ${streamSubscribers} subscribers: ${streamReport.arrivals.length}/${expectedDeliveries} delivered, p50 ${streamStats.p50} ms, p99 ${streamStats.p99} ms after commit; from the NOTIFY at a bare listener p50 ${fanOutStreamStats.p50} ms, p99 ${fanOutStreamStats.p99} ms (that listener: p50 ${listenerStats.p50} ms, p99 ${listenerStats.p99} ms after commit) (${streamKbPerSubscriber.rssKb} KB RSS, ${streamKbPerSubscriber.heapKb} KB heap per subscriber${failedChanges ? `, ${failedChanges} changes failed` : ''})  load ${streamLoad.join(' ')} -> ${streamLoadAfter.join(' ')}`,
+      `status stream: ${changes} changes in ${(streamMs / 1000).toFixed(1)} s over ${streamSubscribers} subscribers: ${streamReport.arrivals.length}/${expectedDeliveries} delivered, p50 ${streamStats.p50} ms, p99 ${streamStats.p99} ms after commit; from the NOTIFY at a bare listener p50 ${fanOutStreamStats.p50} ms, p99 ${fanOutStreamStats.p99} ms, p99 by fifth ${p99ByFifth.join(' ')} (that listener: p50 ${listenerStats.p50} ms, p99 ${listenerStats.p99} ms after commit) (${streamKbPerSubscriber.rssKb} KB RSS, ${streamKbPerSubscriber.heapKb} KB heap per subscriber${failedChanges ? `, ${failedChanges} changes failed` : ''})  load ${streamLoad.join(' ')} -> ${streamLoadAfter.join(' ')}`,
     );
     console.log(
       `  anchor raw NOTIFY at ${rate}/s from a forked process: p50 ${rawStreamStats.p50} ms, p99 ${rawStreamStats.p99} ms (n=${rawStreamStats.count})  load ${rawStreamLoad.join(' ')}`,
