@@ -4,6 +4,7 @@ import {
   CancelConsultationDocument,
   ConsultationStatusChangedDocument,
   ConsultationStatusUnreadDocument,
+  GetConsultationDocument,
 } from './generated/graphql';
 import { startTestApp, type TestApp, type TestUser } from './helpers/app';
 import { expectOk, HOUR, inFuture, makeAdvisor, type AdvisorFixture } from './helpers/fixtures';
@@ -33,6 +34,7 @@ const book = async (who: TestUser, start: Date) =>
 
 // The per-event reads of the subscription resolver (hand-written, so unquoted; the ORM quotes).
 const isEventLoad = (sql: string) => /^select c\.id, c\.status, [^]* from consultations c join /.test(sql);
+const joinsCharge = (sql: string) => /left join consultation_charges/.test(sql);
 const isChargeLoad = (sql: string) => /^select status, .* from consultation_charges where consultation_id = /.test(sql);
 
 describe('consultationStatusChanged', () => {
@@ -68,6 +70,12 @@ describe('consultationStatusChanged', () => {
     const adminEvents = await subs.admin.waitFor(2);
     expect(adminEvents[1]!.consultationStatusChanged.consultation.__typename).toBe('AdminConsultation');
 
+    // The event's row is read without the ORM; each view of it must be the one a query gives.
+    const queried = async (who: TestUser) => expectOk(await t.gql(GetConsultationDocument, { id: c.id }, who.token)).consultation;
+    expect(paid!.consultationStatusChanged.consultation).toEqual(await queried(client));
+    expect(advisorEvents[1]!.consultationStatusChanged.consultation).toEqual(await queried(advisor.user));
+    expect(adminEvents[1]!.consultationStatusChanged.consultation).toEqual(await queried(admin));
+
     await new Promise((r) => setTimeout(r, 300));
     expect(subs.stranger.events).toEqual([]);
     await Promise.all(Object.values(subs).map((s) => s.close()));
@@ -98,8 +106,10 @@ describe('consultationStatusChanged', () => {
       ]);
     // Two events, each read once for everybody (with its parties, no lock); the unread count once per
     // viewer (two), not per subscriber (seven).
+    // One statement per event, the client's charge joined in it.
+    expect(t.statements.filter(isEventLoad).filter(joinsCharge)).toHaveLength(2);
     expect(t.statements.filter(isEventLoad)).toHaveLength(2);
-    expect(t.statements.filter(isChargeLoad)).toHaveLength(2);
+    expect(t.statements.filter(isChargeLoad)).toHaveLength(0);
     expect(t.statements.filter((s) => /count\(\*\)::int as n from "consultation_messages"/.test(s))).toHaveLength(4);
     await Promise.all([...clientSubs, ...advisorSubs].map((s) => s.close()));
   });
@@ -113,6 +123,7 @@ describe('consultationStatusChanged', () => {
     await book(client, inFuture(40 * HOUR));
     await Promise.all(advisorSubs.map((s) => s.waitFor(2)));
     expect(t.statements.filter(isEventLoad)).toHaveLength(2);
+    expect(t.statements.filter(isEventLoad).filter(joinsCharge)).toHaveLength(0);
     expect(t.statements.filter(isChargeLoad)).toHaveLength(0);
     await Promise.all(advisorSubs.map((s) => s.close()));
   });

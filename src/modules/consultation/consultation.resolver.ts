@@ -165,12 +165,21 @@ export class AdminConsultationResolver {
   }
 }
 
+interface EventLoad {
+  /** A client's view shows the payment; nobody else's does. */
+  withCharge: boolean;
+  started: boolean;
+  row: Promise<{ consultation: ConsultationFields; charge: ChargeFields | null }>;
+  /** For a client whose turn came after the row was read without the charge (a lagging subscriber). */
+  lateCharge?: Promise<ChargeFields | null>;
+}
+
 /**
  * One event object reaches every local subscriber of its topic; its consultation is read once
- * for all of them, not once per subscriber, and its charge only if a client is among them (only
- * the client's view shows the payment), beside the row rather than after it.
+ * for all of them, not once per subscriber, in one statement that joins the charge only if a
+ * client is among them.
  */
-const eventLoads = new WeakMap<object, { consultation: Promise<ConsultationFields>; charge?: Promise<ChargeFields | null> }>();
+const eventLoads = new WeakMap<object, EventLoad>();
 
 /*
  * Hand-written statements read straight into the fields the views take, without the ORM: at a few
@@ -187,7 +196,12 @@ const EVENT_ROW_SQL = `select c.id, c.status, c.start_time as "startTime", c.end
   a.languages, a.country_code as "countryCode", a.cal_com_event_type_url as "calComEventTypeUrl", a.rating,
   a.review_count as "reviewCount", a.is_accepting_bookings as "isAcceptingBookings", a.created_at as "advisorCreatedAt",
   u.id as "clientId", u.email as "clientEmail", u.given_name as "clientGivenName", u.family_name as "clientFamilyName"
-  from consultations c join advisors a on a.id = c.advisor_id join users u on u.id = c.client_id where c.id = ?`;
+  from consultations c join advisors a on a.id = c.advisor_id join users u on u.id = c.client_id`;
+const EVENT_SQL = `${EVENT_ROW_SQL} where c.id = ?`;
+const EVENT_WITH_CHARGE_SQL = `${EVENT_ROW_SQL.replace(
+  '\n  from ',
+  ', ch.status as "chargeStatus", ch.refunded_cents as "chargeRefundedCents"\n  from ',
+)} left join consultation_charges ch on ch.consultation_id = c.id where c.id = ?`;
 
 /** Timestamps come as text (the ORM's driver turns pg's own parsing off and converts itself). */
 type Timestamps = 'startTime' | 'endTime' | 'cancelledAt' | 'createdAt';
@@ -203,11 +217,18 @@ type EventRow = Omit<ConsultationFields, 'advisor' | 'client' | Timestamps> &
     clientEmail: string;
     clientGivenName: string | null;
     clientFamilyName: string | null;
+    chargeStatus?: ChargeFields['status'] | null;
+    chargeRefundedCents?: number | null;
   };
 
-async function readConsultation(ctx: Context, id: string): Promise<ConsultationFields> {
-  const [r] = await ctx.services.orm.em.getConnection().execute<EventRow[]>(EVENT_ROW_SQL, [id]);
+async function readEvent(ctx: Context, id: string, withCharge: boolean) {
+  const [r] = await ctx.services.orm.em.getConnection().execute<EventRow[]>(withCharge ? EVENT_WITH_CHARGE_SQL : EVENT_SQL, [id]);
   if (!r) throw notFound('Consultation');
+  const charge = r.chargeStatus ? { status: r.chargeStatus, refundedCents: r.chargeRefundedCents ?? 0 } : null;
+  return { consultation: toFields(r), charge };
+}
+
+function toFields(r: EventRow): ConsultationFields {
   return {
     id: r.id,
     status: r.status,
@@ -257,11 +278,23 @@ async function readCharge(ctx: Context, consultationId: string): Promise<ChargeF
   return row ?? null;
 }
 
-function loadOnce(ctx: Context, event: StatusChangedPayload, party: Party) {
+async function loadOnce(ctx: Context, event: StatusChangedPayload, party: Party) {
   let load = eventLoads.get(event);
-  if (!load) eventLoads.set(event, (load = { consultation: readConsultation(ctx, event.consultationId) }));
-  if (party === 'client') load.charge ??= readCharge(ctx, event.consultationId);
-  return load;
+  if (!load) {
+    // Every group of subscribers executes the event in the turn of the event loop that received
+    // it, so one statement after that turn knows whether any client is among them.
+    const entry: EventLoad = { withCharge: false, started: false, row: null! };
+    entry.row = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      entry.started = true;
+      return readEvent(ctx, event.consultationId, entry.withCharge);
+    });
+    eventLoads.set(event, (load = entry));
+  }
+  if (party !== 'client') return load.row;
+  if (!load.started) load.withCharge = true;
+  const { consultation, charge } = await load.row;
+  if (load.withCharge) return { consultation, charge };
+  return { consultation, charge: await (load.lateCharge ??= readCharge(ctx, event.consultationId)) };
 }
 
 /**
@@ -293,8 +326,7 @@ export class ConsultationSubscriptionResolver {
     // The event says who the parties are, so telling the viewer's view needs no query per subscriber.
     const party = viewer.isAdmin ? 'admin' : viewer.id === event.clientId ? 'client' : viewer.id === event.advisorUserId ? 'advisor' : null;
     if (!party) throw new Error('event routed to a viewer who is no party to it');
-    const load = loadOnce(ctx, event, party);
-    const [c, charge] = await Promise.all([load.consultation, load.charge ?? null]);
+    const { consultation: c, charge } = await loadOnce(ctx, event, party);
     return {
       consultation: toView(c, party, charge),
       previousStatus: event.previousStatus,
