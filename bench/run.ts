@@ -444,8 +444,11 @@ async function main(): Promise<void> {
 
     // ---------------------------------------------------------------- status stream beside raw NOTIFY at the same rate
     // C consultations, each followed by K subscribers (half its client's sockets, half its advisor's),
-    // and R status changes a second through the lifecycle (lock, transition, NOTIFY at commit): each
+    // and R status changes a second committed by another instance (bench/stream-producer.ts): each
     // consultation goes pending_payment -> scheduled -> in_progress -> completed, so 3C changes in all.
+    // Latency is from that instance's COMMIT and, apart from NOTIFY's own delay, from the event's
+    // arrival at a bare pg listener in the subscribers' process (the producer's stamps lag when it
+    // is busy; the listener's do not depend on it).
     const rate = arg('stream-rate', 200);
     const streamConsultations = arg('stream-consultations', 200);
     const perConsultation = arg('stream-subscribers', 10);
