@@ -11,7 +11,11 @@
  *   generatePayouts   N advisors x M entries      beside one INSERT ... SELECT (rolled back)
  *   start-up          production start, idle RSS  beside plain node starting an http server (bench/startup.ts)
  *
- * HTTP load comes from bench/load.ts in a forked process. Each figure is printed beside its
+ * HTTP load comes from bench/load.ts in a forked process; WebSocket subscribers from bench/subscribers.ts
+ * and status changes from bench/stream-producer.ts (another app instance), so the server process
+ * does the fan-out alone; latencies across processes use performance.timeOrigin + now(). Flags:
+ * --profile-stream writes the server's CPU profile of the stream, --stream-lifecycle makes its
+ * changes through the whole lifecycle. Each figure is printed beside its
  * anchor from the same run with os.loadavg(), and all are written to bench/results/<time>.json.
  */
 import 'reflect-metadata';
@@ -22,14 +26,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import inspector from 'node:inspector';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import pino from 'pino';
 import { fork } from 'node:child_process';
 import { execute, parse, validate, type DocumentNode } from 'graphql';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { createApp } from '../src/app';
+import { EVENTS_CHANNEL } from '../src/events/pg-pubsub';
 import { signToken } from '../src/auth/token';
 import { loadConfig } from '../src/config';
 import { currentLogScope } from '../src/logging';
@@ -38,13 +42,14 @@ import { OPERATOR } from '../src/common/actor';
 import { GrantedRole } from '../src/modules/user/user-role.entity';
 import { ConsultationStatus } from '../src/modules/consultation/consultation.entity';
 import { consultationRepository } from '../src/modules/consultation/consultation.repository';
-import { SYSTEM_ACTING } from '../src/modules/consultation/lifecycle';
 import { ActorKind } from '../src/modules/consultation/consultation.entity';
 import { StripeSimulatorControl } from '../src/payments/stripe-simulator';
 import { createSchema } from '../src/schema';
 import { createContext } from '../src/server';
 import type { LoadJob, LoadReport } from './load';
 import { measureStartup } from './startup';
+import type { ProducerJob, ProducerReport } from './stream-producer';
+import type { SubscribersMessage, SubscribersReply } from './subscribers';
 
 const log = pino({ level: 'warn' });
 const arg = (name: string, fallback: number) => {
@@ -82,6 +87,9 @@ function cpuMsPer(since: NodeJS.CpuUsage, requests: number): number {
   return Math.round(((used.user + used.system) / 1000 / Math.max(1, requests)) * 100) / 100;
 }
 
+/** A clock all bench processes share, for latencies measured across them. */
+const sharedNow = () => performance.timeOrigin + performance.now();
+
 const load = () => os.loadavg().map((n) => Math.round(n * 100) / 100);
 const show = (s: Stats) => `${s.perSecond}/s, p50 ${s.p50} ms, p99 ${s.p99} ms (n=${s.count}, ${s.errors} errors)`;
 
@@ -100,6 +108,53 @@ function loadFromChild(job: LoadJob): Promise<LoadReport> {
     });
     child.send(job);
   });
+}
+
+const childExecArgv = ['--require', 'ts-node/register/transpile-only'];
+
+/** Runs one job in a forked bench/stream-producer.ts (another app instance on the same database). */
+function produceFromChild(job: ProducerJob): Promise<ProducerReport> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, 'stream-producer.ts'), [], { execArgv: childExecArgv });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.once('message', (report) => {
+      clearTimeout(timer);
+      resolve(report as ProducerReport);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`status producer exited with ${code} before reporting`));
+    });
+    child.send(job);
+  });
+}
+
+/** WebSocket subscribers in a forked bench/subscribers.ts: opened, then asked for their arrivals once. */
+async function subscribersInChild(open: Extract<SubscribersMessage, { type: 'open' }>) {
+  const child = fork(path.join(__dirname, 'subscribers.ts'), [], { execArgv: childExecArgv });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ask = (msg: SubscribersMessage) =>
+    new Promise<SubscribersReply>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`subscribers exited with ${code} before answering`));
+      child.once('exit', onExit);
+      child.once('message', (reply) => {
+        child.off('exit', onExit);
+        resolve(reply as SubscribersReply);
+      });
+      child.send(msg);
+    });
+  await ask(open);
+  return {
+    /** The arrivals once `expected` came in (or the timeout passed); the child then closes its sockets and exits. */
+    async collect(expected: number, timeoutMs: number) {
+      const reply = await ask({ type: 'collect', expected, timeoutMs });
+      await exited;
+      clearTimeout(timer);
+      if (reply.type !== 'report') throw new Error('subscribers answered out of turn');
+      return reply;
+    },
+  };
 }
 
 interface Figure {
@@ -463,6 +518,9 @@ async function main(): Promise<void> {
     console.log(`  (in-process execute + JSON.stringify, no HTTP: ${show(inProcessStats)}  load ${inProcessLoad.join(' ')})`);
 
     // ---------------------------------------------------------------- status fan-out beside raw LISTEN/NOTIFY
+    // The sockets live in a forked process (bench/subscribers.ts), so the server process does the
+    // fan-out alone. That process also LISTENs itself: the event's arrival at its bare listener,
+    // beside its arrival through the server, is the fan-out apart from the booking in front of it.
     const subscribers = arg('subscribers', 500);
     const fan = await makeAdvisor(99_999);
     const watcher = await token(['client'], 'Watcher');
@@ -475,40 +533,26 @@ async function main(): Promise<void> {
       rssKb: Math.round((b.rss - a.rss) / n / 1024),
       heapKb: Math.round((b.heapUsed + b.external - a.heapUsed - a.external) / n / 1024),
     });
+    const wsUrl = `${url.replace('http', 'ws')}/graphql`;
+    const eventsListen = { databaseUrl: dbUrl.toString(), channel: EVENTS_CHANNEL };
     const memBeforeFan = settled();
-    let received = 0;
-    const arrivals: number[] = [];
-    let sentAt = 0;
-    const sockets = Array.from({ length: subscribers }, () => {
-      const client = createClient({
-        url: `${url.replace('http', 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${watcher.token}` },
-        retryAttempts: 0,
-      });
-      client.subscribe(
-        { query: 'subscription { consultationStatusChanged { status consultation { id } } }' },
-        {
-          next: (v) => {
-            if ((v.data as any)?.consultationStatusChanged?.status === 'SCHEDULED') {
-              received++;
-              arrivals.push(performance.now() - sentAt);
-            }
-          },
-          error: () => {},
-          complete: () => {},
-        },
-      );
-      return client;
+    const fanClients = await subscribersInChild({
+      type: 'open',
+      wsUrl,
+      subscriptions: Array.from({ length: subscribers }, () => ({
+        token: watcher.token,
+        query: 'subscription { consultationStatusChanged { status consultation { id } } }',
+      })),
+      listen: eventsListen,
     });
     await app.ws.waitForSubscribers(before + subscribers, 60_000);
     const memFan = settled();
     const rss = memFan.rss;
-    // Both ends of every socket live in this process, so this is server and client together.
+    // The server's side only: the clients are in another process.
     const kbPerSubscriber = perSubscriber(memBeforeFan, memFan, subscribers);
     const fanLoad = load();
-    sentAt = performance.now();
-    await gql(
+    const sentAt = sharedNow();
+    const fanBooked = await gql(
       'mutation($i: BookConsultationInput!) { bookConsultation(input: $i) { consultation { id } } }',
       {
         i: {
@@ -520,10 +564,19 @@ async function main(): Promise<void> {
       },
       watcher.token,
     );
-    const until = performance.now() + 30_000;
-    while (received < subscribers && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
-    const fanStats = stats(arrivals, 1000);
-    await Promise.all(sockets.map((s) => s.dispose()));
+    const mutationMs = sharedNow() - sentAt;
+    // A booking announces itself twice (held, then paid); the paid one is the figure.
+    const fanKey = `${fanBooked.data?.bookConsultation?.consultation?.id}:SCHEDULED`;
+    const fanReport = await fanClients.collect(2 * subscribers, 30_000);
+    const fanArrivals = fanReport.arrivals.filter(([key]) => key === fanKey).map(([, at]) => at);
+    const fanNotified = new Map(fanReport.notified).get(fanKey);
+    const received = fanArrivals.length;
+    const fanStats = stats(
+      fanArrivals.map((at) => at - sentAt),
+      1000,
+    );
+    const fanOutStats = stats(fanNotified === undefined ? [] : fanArrivals.map((at) => at - fanNotified), 1000);
+    for (let waited = 0; app.ws.activeSubscriptions > before && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     // The anchor: a pg client LISTENs, another NOTIFYs, 200 times 5 ms apart; latency to arrival.
     const listener = new Client({ connectionString: dbUrl.toString() });
     await listener.connect();
@@ -546,14 +599,23 @@ async function main(): Promise<void> {
     const rawStats = stats(raw, 1000);
     figures.push({
       figure: `one change to ${subscribers} subscribers of one user, latency from the mutation (${received} delivered)`,
-      value: { p50: fanStats.p50, p99: fanStats.p99, delivered: received, rssMiB: Math.round(rss / 1_048_576), kbPerSubscriber },
+      value: {
+        p50: fanStats.p50,
+        p99: fanStats.p99,
+        delivered: received,
+        expected: subscribers,
+        mutationMs: Math.round(mutationMs),
+        fromNotify: { p50: fanOutStats.p50, p99: fanOutStats.p99 },
+        rssMiB: Math.round(rss / 1_048_576),
+        kbPerSubscriber,
+      },
       anchor: 'raw NOTIFY -> LISTEN through pg, 200 notifications',
       anchorValue: { p50: rawStats.p50, p99: rawStats.p99, count: rawStats.count },
       ratio: rawStats.p99 / fanStats.p99,
       loadavg: fanLoad,
     });
     console.log(
-      `status fan-out: ${received}/${subscribers} delivered, p50 ${fanStats.p50} ms, p99 ${fanStats.p99} ms from the mutation (RSS ${(rss / 1_048_576).toFixed(0)} MiB, ${kbPerSubscriber.rssKb} KB RSS, ${kbPerSubscriber.heapKb} KB heap per subscriber)  load ${fanLoad.join(' ')}`,
+      `status fan-out: ${received}/${subscribers} delivered, p50 ${fanStats.p50} ms, p99 ${fanStats.p99} ms from the mutation (which took ${mutationMs.toFixed(0)} ms); from the NOTIFY at a bare listener p50 ${fanOutStats.p50} ms, p99 ${fanOutStats.p99} ms (server RSS ${(rss / 1_048_576).toFixed(0)} MiB, ${kbPerSubscriber.rssKb} KB RSS, ${kbPerSubscriber.heapKb} KB heap per subscriber)  load ${fanLoad.join(' ')}`,
     );
     console.log(
       `  anchor raw LISTEN/NOTIFY: p50 ${rawStats.p50} ms, p99 ${rawStats.p99} ms (n=${rawStats.count})  load ${rawLoad.join(' ')}`,
@@ -561,12 +623,16 @@ async function main(): Promise<void> {
 
     // ---------------------------------------------------------------- status stream beside raw NOTIFY at the same rate
     // C consultations, each followed by K subscribers (half its client's sockets, half its advisor's),
-    // and R status changes a second through the lifecycle (lock, transition, NOTIFY at commit): each
+    // and R status changes a second committed by another instance (bench/stream-producer.ts): each
     // consultation goes pending_payment -> scheduled -> in_progress -> completed, so 3C changes in all.
+    // Latency is from that instance's COMMIT and, apart from NOTIFY's own delay, from the event's
+    // arrival at a bare pg listener in the subscribers' process (the producer's stamps lag when it
+    // is busy; the listener's do not depend on it).
     const rate = arg('stream-rate', 200);
     const streamConsultations = arg('stream-consultations', 200);
     const perConsultation = arg('stream-subscribers', 10);
     const changes = 3 * streamConsultations;
+    const streamLifecycle = process.argv.includes('--stream-lifecycle');
     const streamAdvisors = await Promise.all(Array.from({ length: 20 }, (_, i) => makeAdvisor(200_000 + i)));
     const streamClients = await Promise.all(Array.from({ length: streamConsultations }, () => token(['client'], 'Streamer')));
     for (const c of streamClients)
@@ -618,118 +684,133 @@ async function main(): Promise<void> {
     }
     const streamBefore = app.ws.activeSubscriptions;
     const memBeforeStream = settled();
-    const streamArrivals: [string, number][] = [];
-    const streamSockets = followed.flatMap((f) =>
-      Array.from({ length: perConsultation }, (_, k) => {
-        const client = createClient({
-          url: `${url.replace('http', 'ws')}/graphql`,
-          webSocketImpl: WebSocket,
-          connectionParams: { authorization: `Bearer ${k % 2 === 0 ? f.client : f.advisor}` },
-          retryAttempts: 0,
-        });
-        client.subscribe(
-          {
-            query: 'subscription($id: ID) { consultationStatusChanged(consultationId: $id) { status consultation { id } } }',
-            variables: { id: f.id },
-          },
-          {
-            next: (v) => {
-              const e = (v.data as any)?.consultationStatusChanged;
-              if (e) streamArrivals.push([`${e.consultation.id}:${e.status}`, performance.now()]);
-            },
-            error: () => {},
-            complete: () => {},
-          },
-        );
-        return client;
-      }),
-    );
-    const streamSubscribers = streamSockets.length;
+    const streamSockets = await subscribersInChild({
+      type: 'open',
+      wsUrl,
+      subscriptions: followed.flatMap((f) =>
+        Array.from({ length: perConsultation }, (_, k) => ({
+          token: k % 2 === 0 ? f.client : f.advisor,
+          query: 'subscription($id: ID) { consultationStatusChanged(consultationId: $id) { status consultation { id } } }',
+          variables: { id: f.id },
+        })),
+      ),
+      listen: eventsListen,
+    });
+    const streamSubscribers = streamConsultations * perConsultation;
     await app.ws.waitForSubscribers(streamBefore + streamSubscribers, 120_000);
     const streamKbPerSubscriber = perSubscriber(memBeforeStream, settled(), streamSubscribers);
     const steps = [ConsultationStatus.SCHEDULED, ConsultationStatus.IN_PROGRESS, ConsultationStatus.COMPLETED];
-    const committedAt = new Map<string, number>();
-    const { lifecycle } = app.services.consultations;
-    let failedChanges = 0;
-    const paced = async (count: number, fire: (n: number) => Promise<unknown>) => {
-      const t0 = performance.now();
-      const inFlight: Promise<unknown>[] = [];
-      for (let n = 0; n < count; n++) {
-        const wait = t0 + (n * 1000) / rate - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        inFlight.push(fire(n));
-      }
-      await Promise.all(inFlight);
-      return performance.now() - t0;
-    };
+    // The changes come from another app instance in a forked process: this one only fans out.
+    const profiler = process.argv.includes('--profile-stream') ? new inspector.Session() : null;
+    const post = (method: string, params?: object) =>
+      new Promise<any>((resolve, reject) => profiler!.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+    if (profiler) {
+      profiler.connect();
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 200 });
+      await post('Profiler.start');
+    }
     const streamLoad = load();
-    const streamMs = await paced(changes, async (n) => {
-      const c = followed[n % streamConsultations]!;
-      const to = steps[Math.floor(n / streamConsultations)]!;
-      try {
-        await app.services.orm.em.fork().transactional(async (em) => {
-          await lifecycle.transition(em, await lifecycle.lock(em, c.id), to, SYSTEM_ACTING, 'bench');
-        });
-        committedAt.set(`${c.id}:${to.toUpperCase()}`, performance.now());
-      } catch (err) {
-        failedChanges++;
-        if (failedChanges === 1) console.error('a status change failed', err);
-      }
+    const produced = await produceFromChild({
+      kind: 'changes',
+      databaseUrl: dbUrl.toString(),
+      rate,
+      lifecycle: streamLifecycle,
+      changes: Array.from({ length: changes }, (_, n) => ({
+        id: followed[n % streamConsultations]!.id,
+        to: steps[Math.floor(n / streamConsultations)]!,
+      })),
     });
+    const failedChanges = produced.failed;
     const expectedDeliveries = (changes - failedChanges) * perConsultation;
-    const streamUntil = performance.now() + 15_000;
-    while (streamArrivals.length < expectedDeliveries && performance.now() < streamUntil) await new Promise((r) => setTimeout(r, 10));
-    const afterCommit = streamArrivals.flatMap(([key, at]) => {
+    const streamReport = await streamSockets.collect(expectedDeliveries, 15_000);
+    const streamLoadAfter = load();
+    if (profiler) {
+      const { profile } = await post('Profiler.stop');
+      const file = path.join(__dirname, 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}-stream.cpuprofile`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(profile));
+      profiler.disconnect();
+      console.log(`  server CPU profile of the stream: ${path.relative(process.cwd(), file)}`);
+    }
+    const committedAt = new Map(produced.committed);
+    const notifiedAt = new Map(streamReport.notified);
+    const afterCommit: number[] = [];
+    const afterNotify: number[] = [];
+    for (const [key, at] of streamReport.arrivals) {
+      const committed = committedAt.get(key);
+      if (committed !== undefined) afterCommit.push(at - committed);
+      const notified = notifiedAt.get(key);
+      if (notified !== undefined) afterNotify.push(at - notified);
+    }
+    // The bare listener's own delay from commit: what NOTIFY costs before any fan-out.
+    const listenerAfterCommit = [...notifiedAt].flatMap(([key, at]) => {
       const committed = committedAt.get(key);
       return committed === undefined ? [] : [at - committed];
     });
+    // p99 from the NOTIFY by fifth of the stream, in commit order: rising means a growing backlog
+    // (the server keeps up with less than the rate), flat means each event simply costs that long.
+    const notifyOrder = [...notifiedAt.keys()];
+    const fifthOf = new Map(notifyOrder.map((key, i) => [key, Math.floor((5 * i) / notifyOrder.length)]));
+    const byFifth = Array.from({ length: 5 }, () => [] as number[]);
+    for (const [key, at] of streamReport.arrivals) {
+      const notified = notifiedAt.get(key);
+      if (notified !== undefined) byFifth[fifthOf.get(key)!]!.push(at - notified);
+    }
+    const p99ByFifth = byFifth.map((l) => stats(l, 1).p99);
+    const streamMs = produced.elapsedMs;
     const streamStats = stats(afterCommit, streamMs);
-    await Promise.all(streamSockets.map((s) => s.dispose()));
+    const fanOutStreamStats = stats(afterNotify, streamMs);
+    const listenerStats = stats(listenerAfterCommit, streamMs);
     // The server ends those operations shortly after; not while the anchor runs.
     for (let waited = 0; app.ws.activeSubscriptions > streamBefore && waited < 10_000; waited += 20)
       await new Promise((r) => setTimeout(r, 20));
-    // The anchor: the same number of NOTIFYs at the same rate through one pg client; latency to arrival.
+    // The anchor: the same number of NOTIFYs at the same rate, from a forked process as the changes
+    // were; latency to arrival at a pg listener here.
     const streamListener = new Client({ connectionString: dbUrl.toString() });
     await streamListener.connect();
     await streamListener.query('listen bench_stream_anchor');
-    const notifiedAt = new Map<string, number>();
     const rawStream: number[] = [];
     streamListener.on('notification', (m) => {
-      const at = notifiedAt.get(m.payload ?? '');
-      if (at !== undefined) rawStream.push(performance.now() - at);
+      const at = Number((m.payload ?? '').split(' ')[1]);
+      if (Number.isFinite(at)) rawStream.push(sharedNow() - at);
     });
     const rawStreamLoad = load();
-    // One connection runs one query at a time: each NOTIFY queues behind the previous one, as pg would.
-    let previous: Promise<unknown> = Promise.resolve();
-    const rawStreamMs = await paced(changes, (n) => {
-      notifiedAt.set(String(n), performance.now());
-      return (previous = previous.then(() => dbClient.query(`select pg_notify('bench_stream_anchor', $1)`, [String(n)])));
+    const rawProduced = await produceFromChild({
+      kind: 'raw',
+      databaseUrl: dbUrl.toString(),
+      rate,
+      count: changes,
+      channel: 'bench_stream_anchor',
     });
     const rawStreamUntil = performance.now() + 5_000;
     while (rawStream.length < changes && performance.now() < rawStreamUntil) await new Promise((r) => setTimeout(r, 10));
     await streamListener.end();
-    const rawStreamStats = stats(rawStream, rawStreamMs);
+    const rawStreamStats = stats(rawStream, rawProduced.elapsedMs);
     figures.push({
-      figure: `${changes} status changes at ${rate}/s over ${streamConsultations} consultations x ${perConsultation} subscribers (${streamSubscribers}), latency from commit`,
+      figure: `${changes} status changes at ${rate}/s from another instance (${streamLifecycle ? 'lifecycle' : 'row and event only'}) over ${streamConsultations} consultations x ${perConsultation} subscribers (${streamSubscribers}), latency from commit`,
       value: {
         p50: streamStats.p50,
         p99: streamStats.p99,
-        delivered: streamArrivals.length,
+        delivered: streamReport.arrivals.length,
         expected: expectedDeliveries,
+        fromNotify: { p50: fanOutStreamStats.p50, p99: fanOutStreamStats.p99, p99ByFifth },
+        bareListenerFromCommit: { p50: listenerStats.p50, p99: listenerStats.p99, count: listenerStats.count },
         changesPerSecond: Math.round((changes / streamMs) * 1000),
         failedChanges,
         kbPerSubscriber: streamKbPerSubscriber,
+        loadavgAfter: streamLoadAfter,
       },
-      anchor: `raw NOTIFY -> LISTEN through pg, ${changes} at ${rate}/s`,
+      anchor: `raw NOTIFY -> LISTEN through pg from a forked process, ${changes} at ${rate}/s`,
       anchorValue: { p50: rawStreamStats.p50, p99: rawStreamStats.p99, count: rawStreamStats.count },
       ratio: rawStreamStats.p99 / streamStats.p99,
       loadavg: streamLoad,
     });
     console.log(
-      `status stream: ${changes} changes in ${(streamMs / 1000).toFixed(1)} s over ${streamSubscribers} subscribers: ${streamArrivals.length}/${expectedDeliveries} delivered, p50 ${streamStats.p50} ms, p99 ${streamStats.p99} ms after commit (${streamKbPerSubscriber.rssKb} KB RSS, ${streamKbPerSubscriber.heapKb} KB heap per subscriber${failedChanges ? `, ${failedChanges} changes failed` : ''})  load ${streamLoad.join(' ')}`,
+      `status stream: ${changes} changes in ${(streamMs / 1000).toFixed(1)} s over ${streamSubscribers} subscribers: ${streamReport.arrivals.length}/${expectedDeliveries} delivered, p50 ${streamStats.p50} ms, p99 ${streamStats.p99} ms after commit; from the NOTIFY at a bare listener p50 ${fanOutStreamStats.p50} ms, p99 ${fanOutStreamStats.p99} ms, p99 by fifth ${p99ByFifth.join(' ')} (that listener: p50 ${listenerStats.p50} ms, p99 ${listenerStats.p99} ms after commit) (${streamKbPerSubscriber.rssKb} KB RSS, ${streamKbPerSubscriber.heapKb} KB heap per subscriber${failedChanges ? `, ${failedChanges} changes failed` : ''})  load ${streamLoad.join(' ')} -> ${streamLoadAfter.join(' ')}`,
     );
     console.log(
-      `  anchor raw NOTIFY at ${rate}/s: p50 ${rawStreamStats.p50} ms, p99 ${rawStreamStats.p99} ms (n=${rawStreamStats.count})  load ${rawStreamLoad.join(' ')}`,
+      `  anchor raw NOTIFY at ${rate}/s from a forked process: p50 ${rawStreamStats.p50} ms, p99 ${rawStreamStats.p99} ms (n=${rawStreamStats.count})  load ${rawStreamLoad.join(' ')}`,
     );
 
     // ---------------------------------------------------------------- generatePayouts beside one INSERT ... SELECT

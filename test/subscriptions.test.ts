@@ -4,6 +4,7 @@ import {
   CancelConsultationDocument,
   ConsultationStatusChangedDocument,
   ConsultationStatusUnreadDocument,
+  GetConsultationDocument,
 } from './generated/graphql';
 import { startTestApp, type TestApp, type TestUser } from './helpers/app';
 import { expectOk, HOUR, inFuture, makeAdvisor, type AdvisorFixture } from './helpers/fixtures';
@@ -30,6 +31,11 @@ const book = async (who: TestUser, start: Date) =>
       who.token,
     ),
   ).bookConsultation.consultation;
+
+// The per-event reads of the subscription resolver (hand-written, so unquoted; the ORM quotes).
+const isEventLoad = (sql: string) => /^select c\.id, c\.status, [^]* from consultations c join /.test(sql);
+const joinsCharge = (sql: string) => /left join consultation_charges/.test(sql);
+const isChargeLoad = (sql: string) => /^select status, .* from consultation_charges where consultation_id = /.test(sql);
 
 describe('consultationStatusChanged', () => {
   it('tells the client, the advisor and admins, each in their own view, and nobody else', async () => {
@@ -64,6 +70,12 @@ describe('consultationStatusChanged', () => {
     const adminEvents = await subs.admin.waitFor(2);
     expect(adminEvents[1]!.consultationStatusChanged.consultation.__typename).toBe('AdminConsultation');
 
+    // The event's row is read without the ORM; each view of it must be the one a query gives.
+    const queried = async (who: TestUser) => expectOk(await t.gql(GetConsultationDocument, { id: c.id }, who.token)).consultation;
+    expect(paid!.consultationStatusChanged.consultation).toEqual(await queried(client));
+    expect(advisorEvents[1]!.consultationStatusChanged.consultation).toEqual(await queried(advisor.user));
+    expect(adminEvents[1]!.consultationStatusChanged.consultation).toEqual(await queried(admin));
+
     await new Promise((r) => setTimeout(r, 300));
     expect(subs.stranger.events).toEqual([]);
     await Promise.all(Object.values(subs).map((s) => s.close()));
@@ -94,12 +106,26 @@ describe('consultationStatusChanged', () => {
       ]);
     // Two events, each read once for everybody (with its parties, no lock); the unread count once per
     // viewer (two), not per subscriber (seven).
-    const eventLoads = t.statements.filter(
-      (s) => /^select "c0"\.\*, .* from "consultations" as "c0" inner join /.test(s) && !/for update/.test(s),
-    );
-    expect(eventLoads).toHaveLength(2);
+    // One statement per event, the client's charge joined in it.
+    expect(t.statements.filter(isEventLoad).filter(joinsCharge)).toHaveLength(2);
+    expect(t.statements.filter(isEventLoad)).toHaveLength(2);
+    expect(t.statements.filter(isChargeLoad)).toHaveLength(0);
     expect(t.statements.filter((s) => /count\(\*\)::int as n from "consultation_messages"/.test(s))).toHaveLength(4);
     await Promise.all([...clientSubs, ...advisorSubs].map((s) => s.close()));
+  });
+
+  it('reads the charge of an event only when a client is among its subscribers', async () => {
+    for (let waited = 0; t.app.ws.activeSubscriptions > 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    const before = t.app.ws.activeSubscriptions;
+    const advisorSubs = Array.from({ length: 2 }, () => subscribe(t.url, advisor.user.token, ConsultationStatusUnreadDocument, {}));
+    await t.app.ws.waitForSubscribers(before + 2);
+    t.statements.length = 0;
+    await book(client, inFuture(40 * HOUR));
+    await Promise.all(advisorSubs.map((s) => s.waitFor(2)));
+    expect(t.statements.filter(isEventLoad)).toHaveLength(2);
+    expect(t.statements.filter(isEventLoad).filter(joinsCharge)).toHaveLength(0);
+    expect(t.statements.filter(isChargeLoad)).toHaveLength(0);
+    await Promise.all(advisorSubs.map((s) => s.close()));
   });
 
   it('follows one consultation by id, and refuses one the viewer is no party to', async () => {

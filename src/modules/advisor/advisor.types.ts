@@ -33,7 +33,7 @@ const URL_OPTS = { protocols: ['http', 'https'], require_protocol: true, require
 const LANGUAGE = /^[a-z]{2,3}(-[A-Z]{2})?$/;
 const EMAIL_LOCALE = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i;
 
-type PublicAdvisorFields = Pick<
+export type PublicAdvisorFields = Pick<
   Advisor,
   | 'id'
   | 'displayName'

@@ -1,4 +1,5 @@
-import { toPublicAdvisor } from '../advisor/advisor.types';
+import { toPublicAdvisor, type PublicAdvisorFields } from '../advisor/advisor.types';
+import type { User } from '../user/user.entity';
 import type { ConsultationCharge, Refund } from './charge.entity';
 import type { Consultation, ConsultationStatusChange } from './consultation.entity';
 import {
@@ -14,7 +15,38 @@ import {
 
 import type { Party } from './queries';
 
-function base(c: Consultation) {
+/**
+ * What the views read of a consultation: an entity, or the plain row the status subscription reads
+ * (src/modules/consultation/consultation.resolver.ts) without the ORM's mapping.
+ */
+export type ConsultationFields = Pick<
+  Consultation,
+  | 'id'
+  | 'status'
+  | 'startTime'
+  | 'endTime'
+  | 'durationMinutes'
+  | 'videoUrl'
+  | 'currency'
+  | 'cancelledAt'
+  | 'cancelledBy'
+  | 'cancellationReason'
+  | 'createdAt'
+  | 'priceCents'
+  | 'platformFeeCents'
+  | 'advisorEarningsCents'
+  | 'pricingSnapshot'
+  | 'locale'
+  | 'clientTimezone'
+  | 'projectId'
+  | 'calBookingId'
+  | 'notes'
+> & { advisor: PublicAdvisorFields; client: Pick<User, 'id' | 'email' | 'givenName' | 'familyName'> };
+
+/** What the client's view reads of the charge. */
+export type ChargeFields = Pick<ConsultationCharge, 'status' | 'refundedCents'>;
+
+function base(c: ConsultationFields) {
   return {
     id: c.id,
     status: c.status,
@@ -30,7 +62,7 @@ function base(c: Consultation) {
   };
 }
 
-const snapshot = (c: Consultation): PricingSnapshotView => ({
+const snapshot = (c: ConsultationFields): PricingSnapshotView => ({
   sku: c.pricingSnapshot.sku,
   currency: c.pricingSnapshot.currency,
   rateCents: c.pricingSnapshot.rateCents,
@@ -38,7 +70,7 @@ const snapshot = (c: Consultation): PricingSnapshotView => ({
   advisorEarningsCents: c.pricingSnapshot.advisorEarningsCents,
 });
 
-export function toClientView(c: Consultation, charge: ConsultationCharge | null): ClientConsultation {
+export function toClientView(c: ConsultationFields, charge: ChargeFields | null): ClientConsultation {
   return Object.assign(new ClientConsultation(), {
     ...base(c),
     viewType: 'ClientConsultation' as const,
@@ -55,7 +87,7 @@ export function toClientView(c: Consultation, charge: ConsultationCharge | null)
 }
 
 /** Built field by field on purpose: nothing of the client but the first name may reach an advisor. */
-export function toAdvisorView(c: Consultation): AdvisorConsultation {
+export function toAdvisorView(c: ConsultationFields): AdvisorConsultation {
   return Object.assign(new AdvisorConsultation(), {
     ...base(c),
     viewType: 'AdvisorConsultation' as const,
@@ -64,7 +96,7 @@ export function toAdvisorView(c: Consultation): AdvisorConsultation {
   });
 }
 
-export function toAdminView(c: Consultation): AdminConsultation {
+export function toAdminView(c: ConsultationFields): AdminConsultation {
   return Object.assign(new AdminConsultation(), {
     ...base(c),
     viewType: 'AdminConsultation' as const,
@@ -82,7 +114,7 @@ export function toAdminView(c: Consultation): AdminConsultation {
   });
 }
 
-export function toView(c: Consultation, party: Party, charge: ConsultationCharge | null): ConsultationView {
+export function toView(c: ConsultationFields, party: Party, charge: ChargeFields | null): ConsultationView {
   if (party === 'client') return toClientView(c, charge);
   if (party === 'advisor') return toAdvisorView(c);
   return toAdminView(c);
