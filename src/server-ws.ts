@@ -21,7 +21,7 @@ import { tokenDeadline } from './auth/token';
 import { Context, type Viewer } from './context';
 import { formatError } from './graphql/errors';
 import { isVariableError, operationRules, parseDocument, stripSuggestions } from './graphql/armor';
-import { operationKey, subscribeShared } from './graphql/shared-subscribe';
+import { isAsyncIterable, operationKey, subscribeShared } from './graphql/shared-subscribe';
 import { withLogScope } from './logging';
 import { clientIpOf, rateLimitedError } from './http/rate-limit';
 import { createContext, withGrantedRoles } from './server';
@@ -95,10 +95,6 @@ function reqIdOf(args: ExecutionArgs): string | undefined {
 }
 
 const eventContext = (c: unknown) => (c instanceof Context ? c.forEvent() : c);
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
-}
 
 /**
  * Serves graphql-ws (the graphql-transport-ws protocol) at /graphql on the HTTP server's own port.

@@ -51,7 +51,7 @@ export function operationKey(
   return JSON.stringify([viewer.id, viewer.isAdmin, [...viewer.roles].sort(), operationName ?? null, variables ?? null, query]);
 }
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 

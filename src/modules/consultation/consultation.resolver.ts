@@ -16,7 +16,6 @@ import { Access } from '../../auth/auth-checker';
 import type { Context } from '../../context';
 import { mapConnection, PageArgs, type ConnectionShape } from '../../graphql/connection';
 import { nullIfNotFound } from '../../graphql/errors';
-import { notFound } from '../../common/errors';
 import { Consultation } from './consultation.entity';
 import { topics, type StatusChangedPayload } from './consultation.events';
 import {
@@ -42,6 +41,7 @@ import {
   type ChargeFields,
   type ConsultationFields,
 } from './consultation.views';
+import { readStatusEventCharge, readStatusEventRow } from './status-event.reads';
 import type { Party } from './queries';
 
 async function viewsOf(ctx: Context, conn: ConnectionShape<Consultation>, party: Party) {
@@ -181,103 +181,6 @@ interface EventLoad {
  */
 const eventLoads = new WeakMap<object, EventLoad>();
 
-/*
- * Hand-written statements read straight into the fields the views take, without the ORM: at a few
- * hundred events a second, building the query and mapping rows to entities cost the receiving
- * instance more than the rest of the fan-out. Of the client only what some view shows is read.
- */
-const EVENT_ROW_SQL = `select c.id, c.status, c.start_time as "startTime", c.end_time as "endTime",
-  c.duration_minutes as "durationMinutes", c.video_url as "videoUrl", c.currency, c.cancelled_at as "cancelledAt",
-  c.cancelled_by as "cancelledBy", c.cancellation_reason as "cancellationReason", c.created_at as "createdAt",
-  c.price_cents as "priceCents", c.platform_fee_cents as "platformFeeCents", c.advisor_earnings_cents as "advisorEarningsCents",
-  c.pricing_snapshot as "pricingSnapshot", c.locale, c.client_timezone as "clientTimezone", c.project_id as "projectId",
-  c.cal_booking_id as "calBookingId", c.notes,
-  a.id as "advisorId", a.display_name as "displayName", a.bio, a.avatar_url as "avatarUrl", a.skills, a.specialties,
-  a.languages, a.country_code as "countryCode", a.cal_com_event_type_url as "calComEventTypeUrl", a.rating,
-  a.review_count as "reviewCount", a.is_accepting_bookings as "isAcceptingBookings", a.created_at as "advisorCreatedAt",
-  u.id as "clientId", u.email as "clientEmail", u.given_name as "clientGivenName", u.family_name as "clientFamilyName"
-  from consultations c join advisors a on a.id = c.advisor_id join users u on u.id = c.client_id`;
-const EVENT_SQL = `${EVENT_ROW_SQL} where c.id = ?`;
-const EVENT_WITH_CHARGE_SQL = `${EVENT_ROW_SQL.replace(
-  '\n  from ',
-  ', ch.status as "chargeStatus", ch.refunded_cents as "chargeRefundedCents"\n  from ',
-)} left join consultation_charges ch on ch.consultation_id = c.id where c.id = ?`;
-
-/** Timestamps come as text (the ORM's driver turns pg's own parsing off and converts itself). */
-type Timestamps = 'startTime' | 'endTime' | 'cancelledAt' | 'createdAt';
-type EventRow = Omit<ConsultationFields, 'advisor' | 'client' | Timestamps> &
-  Omit<ConsultationFields['advisor'], 'id' | 'createdAt'> & {
-    startTime: string;
-    endTime: string;
-    cancelledAt: string | null;
-    createdAt: string;
-    advisorId: string;
-    advisorCreatedAt: string;
-    clientId: string;
-    clientEmail: string;
-    clientGivenName: string | null;
-    clientFamilyName: string | null;
-    chargeStatus?: ChargeFields['status'] | null;
-    chargeRefundedCents?: number | null;
-  };
-
-async function readEvent(ctx: Context, id: string, withCharge: boolean) {
-  const [r] = await ctx.services.orm.em.getConnection().execute<EventRow[]>(withCharge ? EVENT_WITH_CHARGE_SQL : EVENT_SQL, [id]);
-  if (!r) throw notFound('Consultation');
-  const charge = r.chargeStatus ? { status: r.chargeStatus, refundedCents: r.chargeRefundedCents ?? 0 } : null;
-  return { consultation: toFields(r), charge };
-}
-
-function toFields(r: EventRow): ConsultationFields {
-  return {
-    id: r.id,
-    status: r.status,
-    startTime: new Date(r.startTime),
-    endTime: new Date(r.endTime),
-    durationMinutes: r.durationMinutes,
-    videoUrl: r.videoUrl,
-    currency: r.currency,
-    cancelledAt: r.cancelledAt === null ? null : new Date(r.cancelledAt),
-    cancelledBy: r.cancelledBy,
-    cancellationReason: r.cancellationReason,
-    createdAt: new Date(r.createdAt),
-    priceCents: r.priceCents,
-    platformFeeCents: r.platformFeeCents,
-    advisorEarningsCents: r.advisorEarningsCents,
-    pricingSnapshot: r.pricingSnapshot,
-    locale: r.locale,
-    clientTimezone: r.clientTimezone,
-    projectId: r.projectId,
-    calBookingId: r.calBookingId,
-    notes: r.notes,
-    advisor: {
-      id: r.advisorId,
-      displayName: r.displayName,
-      bio: r.bio,
-      avatarUrl: r.avatarUrl,
-      skills: r.skills,
-      specialties: r.specialties,
-      languages: r.languages,
-      countryCode: r.countryCode,
-      calComEventTypeUrl: r.calComEventTypeUrl,
-      rating: r.rating,
-      reviewCount: r.reviewCount,
-      isAcceptingBookings: r.isAcceptingBookings,
-      createdAt: new Date(r.advisorCreatedAt),
-    },
-    client: { id: r.clientId, email: r.clientEmail, givenName: r.clientGivenName, familyName: r.clientFamilyName },
-  };
-}
-
-async function readCharge(ctx: Context, consultationId: string): Promise<ChargeFields | null> {
-  const [row] = await ctx.services.orm.em
-    .getConnection()
-    .execute<ChargeFields[]>('select status, refunded_cents as "refundedCents" from consultation_charges where consultation_id = ?', [
-      consultationId,
-    ]);
-  return row ?? null;
-}
-
 async function loadOnce(ctx: Context, event: StatusChangedPayload, party: Party) {
   let load = eventLoads.get(event);
   if (!load) {
@@ -286,7 +189,7 @@ async function loadOnce(ctx: Context, event: StatusChangedPayload, party: Party)
     const entry: EventLoad = { withCharge: false, started: false, row: null! };
     entry.row = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       entry.started = true;
-      return readEvent(ctx, event.consultationId, entry.withCharge);
+      return readStatusEventRow(ctx.services.orm.em, event.consultationId, entry.withCharge);
     });
     eventLoads.set(event, (load = entry));
   }
@@ -294,7 +197,7 @@ async function loadOnce(ctx: Context, event: StatusChangedPayload, party: Party)
   if (!load.started) load.withCharge = true;
   const { consultation, charge } = await load.row;
   if (load.withCharge) return { consultation, charge };
-  return { consultation, charge: await (load.lateCharge ??= readCharge(ctx, event.consultationId)) };
+  return { consultation, charge: await (load.lateCharge ??= readStatusEventCharge(ctx.services.orm.em, event.consultationId)) };
 }
 
 /**
