@@ -216,7 +216,9 @@ describe('the ledger check', () => {
     });
 
     it('a payout marked PAID with no transfer', async () => {
-      await sql(t, `update advisor_payouts set status = 'paid', processed_at = now() where id = ?`, [heldPayout.id]);
+      // A second ago, not now(): the check's window ends at a JavaScript Date (whole milliseconds)
+      // and a processed_at microseconds later in the same millisecond falls after it.
+      await sql(t, `update advisor_payouts set status = 'paid', processed_at = now() - interval '1 second' where id = ?`, [heldPayout.id]);
       expected.push(
         `ledger-diff kind=transfer our_id=${heldPayout.id} stripe_id=- diff=missing_at_stripe ours=${heldPayout.total_cents} stripe=none`,
       );
