@@ -98,7 +98,8 @@ export function createServices(deps: {
   const advisors = new AdvisorService({ notifications, review: profileReview, em: () => orm.em.fork() });
   const payouts = new PayoutService({ config, log, payments, notifications, ledger, em: () => orm.em.fork() });
   const webhooks = new WebhookService(() => orm.em.fork(), log.child({ component: 'webhooks' }));
-  webhooks.register(WebhookProvider.STRIPE, new StripeHandler(consultations.reconciliation, payments, deps.payoutHooks ?? payouts).handle);
+  const stripeHandler = new StripeHandler(consultations.reconciliation, payments, deps.payoutHooks ?? payouts);
+  webhooks.register(WebhookProvider.STRIPE, stripeHandler.handle, stripeHandler.settled);
   webhooks.register(WebhookProvider.CALCOM, new CalcomHandler(consultations, webhooks, () => orm.em.fork()).handle);
   const users = new UserService();
   return {

@@ -509,6 +509,49 @@ describe('Stripe webhook', () => {
     expect(await sql(t, 'select status from processed_webhook_events where event_id = ?', [event.id])).toEqual([{ status: 'processed' }]);
   });
 
+  it('records the usual second report of a payment as processed at receipt; another PaymentIntent still goes to a job', async () => {
+    // Paid through the booking's own answer: the webhook adds nothing, so it is processed at once,
+    // in the statement that records it, with no job and no read from Stripe.
+    const b = await booked();
+    const event = t.stripe.events.filter(
+      (e) => e.type === 'payment_intent.succeeded' && intentOf(b.id).id === (e.data.object as { id: string }).id,
+    )[0]!;
+    await waitForWebhooks(t);
+    const fresh = { ...event, id: `${event.id}_again` };
+    const answer = await t.stripe.deliver(fresh, { signature: t.stripe.signPayload(JSON.stringify(fresh, null, 2)) });
+    expect(answer.status).toBe(200);
+    expect(await sql(t, 'select status, attempts from processed_webhook_events where event_id = ?', [fresh.id])).toEqual([
+      { status: 'processed', attempts: 1 },
+    ]);
+    const jobs = `select 1 from graphile_worker.jobs j join processed_webhook_events e on j.key = 'webhook:' || e.id::text where e.event_id = ?`;
+    expect(await sql(t, jobs, [fresh.id])).toEqual([]);
+
+    // The same consultation paid under a PaymentIntent we never recorded: not settled by our rows,
+    // so the job re-reads it from Stripe (slowed here, so the event is seen waiting for it).
+    t.stripe.autoDeliverWebhooks = false;
+    let other: string;
+    try {
+      other = (
+        await stripeSdk().paymentIntents.create({
+          amount: 1900,
+          currency: 'usd',
+          payment_method: 'pm_card_visa',
+          confirm: true,
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+          metadata: { consultation_id: b.id, duration_minutes: '30' },
+        })
+      ).id;
+    } finally {
+      t.stripe.autoDeliverWebhooks = true;
+    }
+    const second = t.stripe.events.find((e) => e.type === 'payment_intent.succeeded' && (e.data.object as { id: string }).id === other)!;
+    t.stripe.delayNextResponses('/v1/payment_intents', 1, 1500);
+    expect((await t.stripe.deliver(second)).status).toBe(200);
+    expect(await sql(t, 'select status from processed_webhook_events where event_id = ?', [second.id])).toEqual([{ status: 'received' }]);
+    await waitForWebhooks(t);
+    expect(await sql(t, 'select status from processed_webhook_events where event_id = ?', [second.id])).toEqual([{ status: 'processed' }]);
+  });
+
   it('answers 2xx to event types it does not handle', async () => {
     const event = {
       id: 'evt_unhandled_1',

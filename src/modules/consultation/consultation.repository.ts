@@ -151,6 +151,19 @@ export const consultationRepository = {
     return rows.length > 0;
   },
 
+  /**
+   * paymentAlreadyRecorded as an SQL condition, for one PaymentIntent: a report that this intent
+   * succeeded changes nothing when it holds (see WebhookService.receive).
+   */
+  paymentRecordedSql(consultationId: string, paymentIntentId: string): { sql: string; params: unknown[] } {
+    return {
+      sql: `select exists (select 1 from consultations c join consultation_charges ch on ch.consultation_id = c.id
+              where c.id = ?::uuid and c.status <> 'pending_payment' and ch.status in ('succeeded', 'refunded')
+                and ch.stripe_payment_intent_id = ?)`,
+      params: [consultationId, paymentIntentId],
+    };
+  },
+
   /** Records a PaymentIntent id only where none is recorded yet, whoever else is writing the charge. */
   async recordIntentIfMissing(em: EntityManager, consultationId: string, intentId: string): Promise<void> {
     await em.execute(

@@ -5,6 +5,7 @@ import type { NotificationService } from '../notifications/notification.service'
 import { ChargeStatus, RefundSource } from './charge.entity';
 import { Consultation, ConsultationStatus as S } from './consultation.entity';
 import type { ConsultationBooking } from './booking';
+import { consultationRepository } from './consultation.repository';
 import { STRIPE_ACTING, type ConsultationLifecycle } from './lifecycle';
 import type { ConsultationRefunds } from './refunds';
 
@@ -33,6 +34,11 @@ export class PaymentReconciliation {
     const id = metadataId ?? (await this.deps.booking.consultationIdForIntent(em, paymentIntentId));
     if (!id || (await em.count(Consultation, { id })) === 0) return null;
     return id;
+  }
+
+  /** The condition under which a report that `paymentIntentId` paid for the consultation changes nothing. */
+  paymentRecordedSql(consultationId: string, paymentIntentId: string): { sql: string; params: unknown[] } {
+    return consultationRepository.paymentRecordedSql(consultationId, paymentIntentId);
   }
 
   /** Paid or not, every refund recorded once, and a fully refunded booking never left scheduled. */

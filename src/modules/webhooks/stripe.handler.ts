@@ -2,7 +2,8 @@ import type Stripe from 'stripe';
 import type { PaymentReconciliation } from '../consultation/payment-reconciliation';
 import type { PaymentGateway } from '../../payments/gateway';
 import type { WebhookEvent } from './webhook-event.entity';
-import type { Outcome } from './webhook.service';
+import type { Outcome, SqlCondition } from './webhook.service';
+import { isUuid } from '../../common/ids';
 
 /** What the payouts module does when Stripe reports on Connect accounts and transfers. */
 export interface PayoutHooks {
@@ -21,6 +22,21 @@ export class StripeHandler {
     private readonly payments: PaymentGateway,
     private readonly payouts: PayoutHooks | null,
   ) {}
+
+  /**
+   * A payment_intent.succeeded for a consultation whose payment is already recorded under that
+   * PaymentIntent (the booking's own answer came first, as it usually does) would change nothing:
+   * the condition under which it is recorded as processed with no job. Refunds and disputes have
+   * their own events, which always run.
+   */
+  settled = (payload: unknown): SqlCondition | null => {
+    const event = payload as Stripe.Event;
+    if (event.type !== 'payment_intent.succeeded') return null;
+    const intent = event.data.object;
+    const consultationId = intent.metadata?.consultation_id;
+    if (typeof intent.id !== 'string' || typeof consultationId !== 'string' || !isUuid(consultationId)) return null;
+    return this.consultations.paymentRecordedSql(consultationId, intent.id);
+  };
 
   handle = async (record: WebhookEvent): Promise<Outcome> => {
     const event = record.payload as Stripe.Event;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../../common/actor';
@@ -7,12 +8,18 @@ import { DomainError, notFound } from '../../common/errors';
 import { assertUuid } from '../../common/ids';
 import { cursorShapes, keysetCondition, keysetOrder, pageRequest, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
-import { enqueue } from '../../jobs/queue';
+import { enqueueSql } from '../../jobs/queue';
 
 /** A handler's verdict; an event ignored for a reason an admin should be able to read says why. */
 export type Outcome = 'processed' | 'ignored' | { ignored: string };
 export const ignored = (reason: string): Outcome => ({ ignored: reason });
 export type Handler = (event: WebhookEvent) => Promise<Outcome>;
+
+/** An SQL condition (with its parameters) true when an event would change nothing: see {@link WebhookService.receive}. */
+export type SqlCondition = { sql: string; params: unknown[] };
+
+/** Decides, from the event alone, the condition under which it is already applied; null when it cannot. */
+export type SettledCheck = (payload: unknown) => SqlCondition | null;
 
 /** How many times the job queue tries an event before it is left FAILED for an admin. */
 export const MAX_ATTEMPTS = 8;
@@ -27,7 +34,7 @@ const QUEUES: Partial<Record<WebhookProvider, string>> = { [WebhookProvider.CALC
 
 /**
  * Receives verified webhook events of any provider: records each once (unique provider + event
- * id) together with the job that will process it, in one transaction, and returns: the sender
+ * id) together with the job that will process it, in one statement, and returns: the sender
  * gets its 2xx at once (Stripe asks for a quick answer) and the job queue, woken by the insert,
  * does the work. A delivery seen before changes nothing. A handler failing for a reason that will
  * not pass (a DomainError, e.g. an overlapping reschedule) leaves the event FAILED at once; any
@@ -37,14 +44,16 @@ const QUEUES: Partial<Record<WebhookProvider, string>> = { [WebhookProvider.CALC
  */
 export class WebhookService {
   private readonly handlers = new Map<WebhookProvider, Handler>();
+  private readonly settledChecks = new Map<WebhookProvider, SettledCheck>();
 
   constructor(
     private readonly em: () => EntityManager,
     private readonly log: Logger,
   ) {}
 
-  register(provider: WebhookProvider, handler: Handler): void {
+  register(provider: WebhookProvider, handler: Handler, settled?: SettledCheck): void {
     this.handlers.set(provider, handler);
+    if (settled) this.settledChecks.set(provider, settled);
   }
 
   async receive(
@@ -53,22 +62,31 @@ export class WebhookService {
     eventType: string,
     payload: unknown,
   ): Promise<{ id: string; duplicate: boolean }> {
-    const recorded = await this.em().transactional(async (em) => {
-      const rows = await em.execute<{ id: string }[]>(
-        `insert into processed_webhook_events (id, provider, event_id, event_type, status, payload)
-         values (gen_random_uuid(), ?, ?, ?, 'received', ?::jsonb)
-         on conflict (provider, event_id) do nothing returning id`,
-        [provider, eventId, eventType, JSON.stringify(payload)],
-      );
-      if (!rows[0]) return null;
-      await enqueue(
-        em,
-        'process_webhook_event',
-        { id: rows[0].id },
-        { queueName: QUEUES[provider], jobKey: `webhook:${rows[0].id}`, maxAttempts: MAX_ATTEMPTS },
-      );
-      return rows[0].id;
-    });
+    // One statement: the event recorded once, and its job queued only if it was recorded and is
+    // not already applied. An event the provider's check finds applied (the usual second report of
+    // a payment, after the booking recorded it) is recorded as processed, with no job to run.
+    const id = randomUUID();
+    const settled = this.settledChecks.get(provider)?.(payload) ?? null;
+    const job = enqueueSql(
+      'process_webhook_event',
+      { id },
+      { queueName: QUEUES[provider], jobKey: `webhook:${id}`, maxAttempts: MAX_ATTEMPTS },
+    );
+    const rows = await this.em().execute<{ id: string }[]>(
+      `with settled as (select coalesce((${settled?.sql ?? 'false'}), false) as yes),
+       ev as (
+         insert into processed_webhook_events (id, provider, event_id, event_type, status, payload, attempts, processed_at)
+         select ?, ?, ?, ?, case when yes then 'processed' else 'received' end, ?::jsonb,
+           case when yes then 1 else 0 end, case when yes then now() end
+         from settled
+         on conflict (provider, event_id) do nothing returning id, status
+       ), job as (
+         select ${job.sql} as queued from ev where ev.status = 'received'
+       )
+       select ev.id, (select count(*) from job) as queued from ev`,
+      [...(settled?.params ?? []), id, provider, eventId, eventType, JSON.stringify(payload), ...job.params],
+    );
+    const recorded = rows[0]?.id ?? null;
     if (!recorded) {
       const existing = await this.em().findOneOrFail(WebhookEvent, { provider, eventId });
       return { id: existing.id, duplicate: true };
