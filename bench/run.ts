@@ -677,7 +677,12 @@ async function main(): Promise<void> {
             },
             paymentExpiresAt: new Date(Date.now() + 3_600_000),
           },
-          { paymentIntentKey: `bench:${id}`, paymentMethodId: null, history: { actorKind: ActorKind.SYSTEM, actorId: null } },
+          {
+            paymentIntentKey: `bench:${id}`,
+            paymentMethodId: null,
+            history: { actorKind: ActorKind.SYSTEM, actorId: null },
+            limit: { since: new Date(), lapsedReason: 'bench', max: 1_000_000 },
+          },
         ),
       );
       followed.push({ id, client: streamClients[i]!.token, advisor: adv.user.token });

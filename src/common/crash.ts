@@ -11,7 +11,7 @@ export const CRASH_POINTS = [
   'booking.intent-created',
   /** The card was charged; nothing of it is committed yet. */
   'booking.intent-confirmed',
-  /** Inside the transaction recording a successful payment, before its commit. */
+  /** Before the statement (or inside the transaction) recording a successful payment commits. */
   'payment.before-outcome-commit',
   /** The expiry/recovery job has cancelled (or found paid) the PaymentIntent, and not yet recorded it. */
   'expiry.after-cancel',

@@ -75,6 +75,19 @@ export async function publishInTransaction(
   await em.execute('select pg_notify(?, ?)', [checkChannel(channel), encode(topic, payload)]);
 }
 
+/**
+ * The NOTIFY of {@link publishInTransaction} as an SQL expression with its parameters, for a
+ * statement that announces the rows it writes (and only if it writes them). Like any NOTIFY it
+ * leaves at commit, or never if the transaction rolls back.
+ */
+export function notificationSql(
+  topic: string | readonly string[],
+  payload: object,
+  channel = EVENTS_CHANNEL,
+): { sql: string; params: unknown[] } {
+  return { sql: 'pg_notify(?, ?)', params: [checkChannel(channel), encode(topic, payload)] };
+}
+
 /** One subscriber's stream: a bounded queue that ends when the consumer returns or the engine closes. */
 class TopicSubscription implements AsyncIterableIterator<unknown> {
   private queue: unknown[] = [];
@@ -242,6 +255,11 @@ export class PgPubSub implements PubSub {
     const client = this.client;
     if (!client) throw new Error('PgPubSub is not connected');
     await client.query('select pg_notify($1, $2)', [this.channel, encode(topic, payload)]);
+  }
+
+  /** {@link notificationSql} on this engine's channel. */
+  notificationSql(topic: string | readonly string[], payload: object): { sql: string; params: unknown[] } {
+    return notificationSql(topic, payload, this.channel);
   }
 
   /** {@link publishInTransaction} on this engine's channel. */

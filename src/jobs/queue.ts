@@ -70,29 +70,27 @@ export type JobSpec = { [N in JobName]: { name: N; payload: JobPayloads[N]; opts
  */
 export async function enqueueAll(em: EntityManager, jobs: readonly JobSpec[], removeKeys: readonly string[] = []): Promise<void> {
   if (jobs.length === 0 && removeKeys.length === 0) return;
+  const { sql, params } = enqueueAllSql(jobs, removeKeys);
+  await em.execute(`select ${sql}`, params);
+}
+
+/**
+ * The calls of {@link enqueueAll} as an SQL select list with its parameters, for a statement that
+ * adds the jobs together with the rows that make them necessary (`select <list> from <those rows>`).
+ */
+export function enqueueAllSql(jobs: readonly JobSpec[], removeKeys: readonly string[] = []): { sql: string; params: unknown[] } {
   const calls: string[] = [];
   const params: unknown[] = [];
   for (const job of jobs) {
-    const opts = job.opts ?? {};
-    calls.push(`graphile_worker.add_job(?, ?::json, queue_name := ?::text,
-       run_at := coalesce(?::timestamptz, now() + ?::int * interval '1 millisecond'),
-       max_attempts := ?::int, job_key := ?::text, job_key_mode := coalesce(?::text, 'replace')) is not null`);
-    params.push(
-      job.name,
-      JSON.stringify({ ...job.payload, reqId: currentReqId() }),
-      opts.queueName ?? null,
-      opts.runAt ?? null,
-      opts.delayMs ?? 0,
-      opts.maxAttempts ?? null,
-      opts.jobKey ?? null,
-      opts.jobKeyMode ?? null,
-    );
+    const one = enqueueSql(job.name, job.payload as never, job.opts);
+    calls.push(`${one.sql} is not null`);
+    params.push(...one.params);
   }
   for (const key of removeKeys) {
     calls.push('graphile_worker.remove_job(?) is null');
     params.push(key);
   }
-  await em.execute(`select ${calls.join(',\n  ')}`, params);
+  return { sql: calls.length ? calls.join(',\n  ') : 'null', params };
 }
 
 /** Removes the waiting job under `key`, if any (a job already running is left to finish). */

@@ -18,7 +18,7 @@ import { ChargeStatus, ConsultationCharge, RefundSource } from './charge.entity'
 import { ActorKind, Consultation, ConsultationStatus as S } from './consultation.entity';
 import type { StartTimePolicy } from './consultation.module';
 import { consultationRepository } from './consultation.repository';
-import { assertHoldAllowed, HOLD_LAPSED } from './hold-limit';
+import { HOLD_LAPSED, holdLimit, holdLimitRefusal } from './hold-limit';
 import { expiryJobKey, SYSTEM_ACTING, STRIPE_ACTING, type Acting, type ConsultationLifecycle } from './lifecycle';
 import type { ConsultationRefunds } from './refunds';
 import { checkBookInput, type BookInput, type BookResult } from './booking-input';
@@ -27,6 +27,9 @@ export type { BookInput, BookResult } from './booking-input';
 
 /** What settling a hold did: nothing to do, still held (before its expiry), paid, or released. */
 export type HoldOutcome = 'none' | 'held' | 'paid' | 'released';
+
+/** The history's reason when a payment schedules a booking. */
+const PAYMENT_SUCCEEDED = 'Payment succeeded';
 
 /** Attempts of the expiry job; only ambiguous Stripe errors use more than one (see settleHold). */
 export const EXPIRY_MAX_ATTEMPTS = 8;
@@ -90,12 +93,13 @@ export class ConsultationBooking {
     const sku = priceList.forDuration(duration);
     // The transaction's fork starts with this identity map: the advisor and its user come along.
     const consultation = await em.transactional(async (em) => {
-      // Before anything is held or Stripe asked; serialised per client, so two bookings cannot both pass.
-      await assertHoldAllowed(em, client.id, config.booking);
+      // Before anything is held or Stripe asked; serialised per client, so two bookings cannot both
+      // pass the hold limit, which the insert below checks.
+      await consultationRepository.lockHolds(em, client.id);
 
       const id = randomUUID();
       const paymentExpiresAt = new Date(now + config.booking.paymentExpiryMinutes * 60_000);
-      const c = await consultationRepository.insertHold(
+      const { hold, holds } = await consultationRepository.insertHold(
         em,
         {
           id,
@@ -116,6 +120,7 @@ export class ConsultationBooking {
           paymentExpiresAt,
         },
         {
+          limit: holdLimit(config.booking, now),
           // What Stripe will be asked, committed before it is asked (see settleHold for the way back).
           paymentIntentKey: `consultation:${id}:payment-intent`,
           paymentMethodId: input.paymentMethodId ?? null,
@@ -126,16 +131,18 @@ export class ConsultationBooking {
             { consultationId: id },
             { runAt: paymentExpiresAt, jobKey: expiryJobKey(id), maxAttempts: EXPIRY_MAX_ATTEMPTS },
           ),
+          notify: lifecycle.heldSql({ id, clientId: client.id, advisorUserId: advisor.user.id }),
         },
       );
-      if (!c) {
+      if (!hold) {
+        const refusal = holdLimitRefusal(holds, config.booking);
+        if (refusal) throw refusal;
         if (input.calBookingId && (await em.count(Consultation, { calBookingId: input.calBookingId }))) {
           throw conflict('A consultation for this Cal.com booking already exists');
         }
         throw conflict('This time overlaps another booking of this advisor', { reason: 'SLOT_TAKEN' });
       }
-      await lifecycle.held(em, c);
-      return c;
+      return hold;
     });
     crashPoint('booking.hold-committed');
 
@@ -176,6 +183,17 @@ export class ConsultationBooking {
     }
 
     if (intent.status === 'succeeded') {
+      // The usual case, the hold as we left it: one statement, no transaction. Otherwise (an
+      // expiry or a webhook got there first) the locked path decides.
+      crashPoint('payment.before-outcome-commit');
+      const confirmed = await lifecycle.confirmPaidHold(
+        em,
+        consultation,
+        { paymentIntentId: intent.id, chargeId: intent.chargeId },
+        STRIPE_ACTING,
+        PAYMENT_SUCCEEDED,
+      );
+      if (confirmed) return { consultation: confirmed.c, charge: confirmed.charge, clientSecret: null };
       const paid = await this.recordPaid(intent.id, intent.chargeId, consultation.id);
       return { consultation: paid?.consultation ?? consultation, charge: paid?.charge, clientSecret: null };
     }
@@ -229,7 +247,7 @@ export class ConsultationBooking {
       }
       if (c.status === S.PENDING_PAYMENT) {
         c.paymentExpiresAt = null;
-        await this.deps.lifecycle.transition(em, c, S.SCHEDULED, STRIPE_ACTING, 'Payment succeeded');
+        await this.deps.lifecycle.transition(em, c, S.SCHEDULED, STRIPE_ACTING, PAYMENT_SUCCEEDED);
       } else if (newlyPaid && c.status === S.CANCELLED) {
         // Money arrived for a booking already released (expired or declined earlier): give it back.
         // A consultation cancelled after it was paid (a late cancellation) is not newly paid here.

@@ -22,11 +22,25 @@ export const topics = {
 export interface TransactionalPublisher {
   /** Publishes when (and only if) the transaction `em` belongs to commits; several topics share one NOTIFY. */
   publishInTransaction(em: EntityManager, topic: string | readonly string[], payload: object): Promise<void>;
+  /** The same NOTIFY as an SQL expression, for a statement that announces what it writes. */
+  notificationSql(topic: string | readonly string[], payload: object): { sql: string; params: unknown[] };
 }
 
 /** Publishing in transactions plus subscribing by topic: what PgPubSub (src/events) provides. */
 export interface EventBus extends TransactionalPublisher {
   subscribe(topic: string): AsyncIterable<unknown>;
+}
+
+const statusTopics = (payload: StatusChangedPayload) => [
+  topics.consultation(payload.consultationId),
+  topics.user(payload.clientId),
+  topics.user(payload.advisorUserId),
+  topics.admin(),
+];
+
+/** publishStatusChanged as an SQL expression (a pg_notify call), for a statement that makes the change. */
+export function statusChangedSql(publisher: TransactionalPublisher, payload: StatusChangedPayload): { sql: string; params: unknown[] } {
+  return publisher.notificationSql(statusTopics(payload), payload);
 }
 
 export async function publishStatusChanged(
@@ -35,9 +49,5 @@ export async function publishStatusChanged(
   payload: StatusChangedPayload,
 ): Promise<void> {
   // One NOTIFY per status change; each instance routes it to the four topics in-process.
-  await publisher.publishInTransaction(
-    em,
-    [topics.consultation(payload.consultationId), topics.user(payload.clientId), topics.user(payload.advisorUserId), topics.admin()],
-    payload,
-  );
+  await publisher.publishInTransaction(em, statusTopics(payload), payload);
 }

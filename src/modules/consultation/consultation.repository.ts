@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict } from '../../common/errors';
 import type { RefundSource } from './charge.entity';
+import { User } from '../user/user.entity';
 import { type ActorKind, Consultation } from './consultation.entity';
 
 /** A hold as booking inserts it; the split and snapshot come from the price list. */
@@ -23,13 +24,38 @@ export interface HoldRow {
   paymentExpiresAt: Date;
 }
 
-/** What is written with a hold, in its statement: its charge, its first history entry, its expiry job. */
+/** An SQL expression with its parameters. */
+type SqlExpression = { sql: string; params: unknown[] };
+
+/** What is written with a hold, in its statement: its charge, its first history entry, its expiry job, its event. */
 export interface HoldExtras {
   paymentIntentKey: string;
   paymentMethodId: string | null;
   history: { actorKind: ActorKind; actorId: string | null };
   /** An add_job expression (jobs/queue.ts enqueueSql), run once if the hold is inserted. */
-  job?: { sql: string; params: unknown[] };
+  job?: SqlExpression;
+  /** A pg_notify expression (statusChangedSql), run once if the hold is inserted. */
+  notify?: SqlExpression;
+  /**
+   * The client's hold limit, checked in the same statement: the hold goes in only while the
+   * client's unpaid holds plus those released unpaid since `since` are fewer than `max`. The
+   * caller holds the client's hold lock (lockHolds), so concurrent bookings count each other.
+   */
+  limit: { since: Date; lapsedReason: string; max: number };
+}
+
+/** The client's holds the limit counts: live unpaid ones, and those released unpaid since the cooldown began. */
+export interface HoldCounts {
+  unpaid: number;
+  released: number;
+  oldestReleasedAt: Date | null;
+}
+
+/** What insertHold did: the hold (null when the limit or an overlapping booking kept it out), the counts, the client. */
+export interface HoldInsert {
+  hold: Consultation | null;
+  holds: HoldCounts;
+  client: User | null;
 }
 
 /**
@@ -39,17 +65,29 @@ export interface HoldExtras {
 export const consultationRepository = {
   /**
    * A plain INSERT against the exclusion constraint deadlocks under a burst; ON CONFLICT DO
-   * NOTHING lets exactly one of many overlapping bookings in and the others see null. The hold's
-   * charge (what Stripe will be asked, with its idempotency key), its first history entry and its
-   * expiry job go in the same statement, each only if the hold went in: one round trip, not four.
+   * NOTHING lets exactly one of many overlapping bookings in and the others see null. The client's
+   * hold limit is counted in the same statement, and the hold goes in only under it. The hold's
+   * charge (what Stripe will be asked, with its idempotency key), its first history entry, its
+   * expiry job and its status event go in the same statement, each only if the hold went in; the
+   * client's row comes back with it (the confirmation emails need it): one round trip, not seven.
    */
-  async insertHold(em: EntityManager, h: HoldRow, x: HoldExtras): Promise<Consultation | null> {
-    const inserted = await em.execute<Record<string, unknown>[]>(
-      `with c as (
+  async insertHold(em: EntityManager, h: HoldRow, x: HoldExtras): Promise<HoldInsert> {
+    const released = `c.status = 'cancelled' and c.cancelled_at > ?::timestamptz
+      and ((c.cancelled_by = 'system' and c.cancellation_reason = ?) or (c.cancelled_by = 'client' and ch.status = 'canceled'))`;
+    const [row] = await em.execute<Record<string, unknown>[]>(
+      `with holds as (
+         select count(*) filter (where c.status = 'pending_payment')::int as unpaid,
+           count(*) filter (where ${released})::int as released,
+           min(c.cancelled_at) filter (where ${released}) as oldest
+         from consultations c left join consultation_charges ch on ch.consultation_id = c.id
+         where c.client_id = ? and (c.status = 'pending_payment' or c.cancelled_at > ?::timestamptz)
+       ), c as (
          insert into consultations (id, advisor_id, client_id, project_id, cal_booking_id, start_time, end_time,
            duration_minutes, status, price_cents, platform_fee_cents, advisor_earnings_cents, currency, locale,
            client_timezone, pricing_snapshot, payment_expires_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, 'pending_payment', ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
+         select ?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::text, ?::timestamptz, ?::timestamptz, ?::int, 'pending_payment', ?::int, ?::int,
+           ?::int, ?::text, ?::text, ?::text, ?::jsonb, ?::timestamptz
+         from holds where holds.unpaid + holds.released < ?::int
          on conflict do nothing returning *
        ), charge as (
          insert into consultation_charges (id, consultation_id, total_amount_cents, platform_fee_cents, advisor_earnings_cents,
@@ -61,9 +99,20 @@ export const consultationRepository = {
          select gen_random_uuid(), c.id, null, c.status, ?, ?::uuid, null, now() from c
        ), job as (
          select ${x.job?.sql ?? 'null'} as queued from c
+       ), announced as (
+         select ${x.notify?.sql ?? 'null'} as sent from c
        )
-       select c.*, (select count(*) from job) as queued_jobs from c`,
+       select c.*, holds.unpaid as hold_unpaid, holds.released as hold_released, holds.oldest as hold_oldest,
+         (select row_to_json(u) from users u where u.id = ?::uuid) as hold_client,
+         (select count(*) from job) + (select count(*) from announced) as hold_side_effects
+       from holds left join c on true`,
       [
+        x.limit.since,
+        x.limit.lapsedReason,
+        x.limit.since,
+        x.limit.lapsedReason,
+        h.clientId,
+        x.limit.since,
         h.id,
         h.advisorId,
         h.clientId,
@@ -80,43 +129,75 @@ export const consultationRepository = {
         h.clientTimezone,
         JSON.stringify(h.pricingSnapshot),
         h.paymentExpiresAt,
+        x.limit.max,
         x.paymentIntentKey,
         x.paymentMethodId,
         x.history.actorKind,
         x.history.actorId,
         ...(x.job?.params ?? []),
+        ...(x.notify?.params ?? []),
+        h.clientId,
       ],
     );
-    if (!inserted[0]) return null;
-    // The row as inserted becomes the managed entity: no second read.
-    const { queued_jobs: _queued, ...row } = inserted[0];
-    return em.map(Consultation, row);
+    const { hold_unpaid, hold_released, hold_oldest, hold_client, hold_side_effects: _side, ...hold } = row!;
+    const holds: HoldCounts = {
+      unpaid: Number(hold_unpaid),
+      released: Number(hold_released),
+      oldestReleasedAt: hold_oldest ? new Date(hold_oldest as string) : null,
+    };
+    // The rows as inserted and read become managed entities: no second read.
+    const client = hold_client ? em.map(User, hold_client as Record<string, unknown>) : null;
+    return { hold: hold.id ? em.map(Consultation, hold) : null, holds, client };
   },
 
   /**
-   * Takes the client's hold lock for the rest of the transaction (two bookings of one client
-   * queue here, so the second counts the first) and counts their live unpaid holds and the holds
-   * released unpaid since `since`: lapsed ones (cancelled by the system with `lapsedReason`) and
-   * ones the client let go (cancelled by the client while unpaid: the charge ends CANCELED).
+   * A hold that is still as the booking left it (PENDING_PAYMENT, its charge PENDING) becomes
+   * SCHEDULED and its charge SUCCEEDED, with its history entry, in one statement; `extra` adds CTEs
+   * (the status event, the emails and jobs) gated on the CTE `c`, the updated consultation, and
+   * `reads` the expression that makes PostgreSQL run its SELECT CTEs. The UPDATE takes the row lock
+   * and re-checks the status, so a concurrent change (an expiry, a webhook) makes it match nothing:
+   * then nothing at all is written and null comes back.
    */
-  async lockAndCountHolds(
+  async confirmPaidHold(
     em: EntityManager,
-    clientId: string,
-    since: Date,
-    lapsedReason: string,
-  ): Promise<{ unpaid: number; released: number; oldestReleasedAt: Date | null }> {
-    await em.execute('select pg_advisory_xact_lock(hashtext(?), 3)', [`consultation-holds:${clientId}`]);
-    const released = `c.status = 'cancelled' and c.cancelled_at > ?
-      and ((c.cancelled_by = 'system' and c.cancellation_reason = ?) or (c.cancelled_by = 'client' and ch.status = 'canceled'))`;
-    const [row] = await em.execute<{ unpaid: string; released: string; oldest: Date | null }[]>(
-      `select count(*) filter (where c.status = 'pending_payment') as unpaid,
-         count(*) filter (where ${released}) as released,
-         min(c.cancelled_at) filter (where ${released}) as oldest
-       from consultations c left join consultation_charges ch on ch.consultation_id = c.id
-       where c.client_id = ? and (c.status = 'pending_payment' or c.cancelled_at > ?)`,
-      [since, lapsedReason, since, lapsedReason, clientId, since],
+    p: {
+      id: string;
+      paymentIntentId: string;
+      chargeId: string | null;
+      history: { actorKind: ActorKind; reason: string };
+      extra: { sql: string; params: unknown[]; reads: string };
+    },
+  ): Promise<{ consultation: Record<string, unknown>; charge: Record<string, unknown> } | null> {
+    const [row] = await em.execute<Record<string, unknown>[]>(
+      `with c as (
+         update consultations set status = 'scheduled', payment_expires_at = null, updated_at = now()
+         where id = ?::uuid and status = 'pending_payment'
+           and exists (select 1 from consultation_charges where consultation_id = ?::uuid and status = 'pending')
+         returning *
+       ), ch as (
+         update consultation_charges set status = 'succeeded', stripe_payment_intent_id = coalesce(stripe_payment_intent_id, ?::text),
+           stripe_charge_id = coalesce(?::text, stripe_charge_id), succeeded_at = now(), failure_message = null, updated_at = now()
+         where consultation_id = (select id from c) and status = 'pending'
+         returning *
+       ), history as (
+         insert into consultation_status_changes (id, consultation_id, from_status, to_status, actor_kind, actor_id, reason, created_at)
+         select gen_random_uuid(), c.id, 'pending_payment', c.status, ?, null, ?, now() from c
+       ), ${p.extra.sql}
+       select c.*, (select row_to_json(ch) from ch) as confirmed_charge, ${p.extra.reads} as confirmed_side_effects from c`,
+      [p.id, p.id, p.paymentIntentId, p.chargeId, p.history.actorKind, p.history.reason, ...p.extra.params],
     );
-    return { unpaid: Number(row?.unpaid ?? 0), released: Number(row?.released ?? 0), oldestReleasedAt: row?.oldest ?? null };
+    if (!row) return null;
+    const { confirmed_charge, confirmed_side_effects: _side, ...consultation } = row;
+    return { consultation, charge: confirmed_charge as Record<string, unknown> };
+  },
+
+  /**
+   * Takes the client's hold lock for the rest of the transaction: two bookings of one client
+   * queue here, so the second counts the first (insertHold counts in a later statement, whose
+   * snapshot sees what the first committed).
+   */
+  async lockHolds(em: EntityManager, clientId: string): Promise<void> {
+    await em.execute('select pg_advisory_xact_lock(hashtext(?), 3)', [`consultation-holds:${clientId}`]);
   },
 
   /** Moves a consultation in time; the exclusion constraint refuses an overlap as it refuses a booking. */

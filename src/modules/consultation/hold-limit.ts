@@ -1,7 +1,6 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { conflict } from '../../common/errors';
+import { conflict, type DomainError } from '../../common/errors';
 import type { Config } from '../../config';
-import { consultationRepository } from './consultation.repository';
+import type { HoldCounts } from './consultation.repository';
 
 /** Why an expired hold was released: how the hold limit recognises a lapsed hold. */
 export const HOLD_LAPSED = 'Payment not completed in time';
@@ -9,21 +8,24 @@ export const HOLD_LAPSED = 'Payment not completed in time';
 /**
  * At most `maxUnpaidHolds` unpaid holds per client, and a hold released unpaid (lapsed, or let go
  * by the client) keeps counting for `holdCooldownMinutes`, so one client cannot hold an advisor's
- * calendar by booking or renewing holds. Runs inside the booking's transaction, before the hold is
- * inserted and before Stripe is asked; the client's hold lock makes concurrent bookings count
- * each other. Refused with CONFLICT, `reason: HOLD_LIMIT`, and `retryAt` when waiting helps.
+ * calendar by booking or renewing holds. Checked in the statement that inserts the hold, under the
+ * client's hold lock, before Stripe is asked (consultationRepository.insertHold): this is the
+ * limit it is given.
  */
-export async function assertHoldAllowed(em: EntityManager, clientId: string, booking: Config['booking']): Promise<void> {
+export function holdLimit(booking: Config['booking'], now = Date.now()) {
+  return { since: new Date(now - booking.holdCooldownMinutes * 60_000), lapsedReason: HOLD_LAPSED, max: booking.maxUnpaidHolds };
+}
+
+/** The refusal when the counts are at the limit (CONFLICT, `reason: HOLD_LIMIT`, `retryAt` when waiting helps), else null. */
+export function holdLimitRefusal(holds: HoldCounts, booking: Config['booking']): DomainError | null {
+  if (holds.unpaid + holds.released < booking.maxUnpaidHolds) return null;
   const cooldownMs = booking.holdCooldownMinutes * 60_000;
-  const since = new Date(Date.now() - cooldownMs);
-  const holds = await consultationRepository.lockAndCountHolds(em, clientId, since, HOLD_LAPSED);
-  if (holds.unpaid + holds.released < booking.maxUnpaidHolds) return;
   // Live holds end by payment or expiry; released ones when the oldest leaves the cooldown.
   const retryAt =
     holds.unpaid < booking.maxUnpaidHolds && holds.oldestReleasedAt
-      ? new Date(new Date(holds.oldestReleasedAt).getTime() + cooldownMs).toISOString()
+      ? new Date(holds.oldestReleasedAt.getTime() + cooldownMs).toISOString()
       : null;
-  throw conflict(
+  return conflict(
     holds.unpaid >= booking.maxUnpaidHolds
       ? `You already have ${holds.unpaid} unpaid bookings; pay for or cancel one before booking again`
       : `Too many unpaid bookings recently; try again after ${retryAt}`,

@@ -7,8 +7,9 @@ import type { NotificationService } from '../notifications/notification.service'
 import { User } from '../user/user.entity';
 import { ConsultationCharge } from './charge.entity';
 import { ActorKind, Consultation, ConsultationStatus as S, ConsultationStatusChange } from './consultation.entity';
-import { publishStatusChanged, type TransactionalPublisher } from './consultation.events';
+import { publishStatusChanged, statusChangedSql, type TransactionalPublisher } from './consultation.events';
 import { consultationMachine } from './consultation.state';
+import { consultationRepository } from './consultation.repository';
 import { decideEarning } from './earning-policy';
 
 /**
@@ -86,11 +87,53 @@ export class ConsultationLifecycle {
   }
 
   /**
-   * A hold as a booking inserted it, its first history entry with it (consultationRepository.insertHold,
-   * one statement): announced at commit.
+   * The status event of a hold, as the pg_notify expression its insert runs
+   * (consultationRepository.insertHold): announced at commit, only if the hold went in.
    */
-  async held(em: EntityManager, c: Consultation): Promise<void> {
-    await publishStatusChanged(this.deps.publisher, em, this.payload(c, null));
+  heldSql(hold: { id: string; clientId: string; advisorUserId: string }): { sql: string; params: unknown[] } {
+    return statusChangedSql(this.deps.publisher, {
+      consultationId: hold.id,
+      previousStatus: null,
+      status: S.PENDING_PAYMENT,
+      changedAt: new Date().toISOString(),
+      clientId: hold.clientId,
+      advisorUserId: hold.advisorUserId,
+    });
+  }
+
+  /**
+   * transition() to SCHEDULED of a hold paid as the booking left it, without a transaction: one
+   * statement marks the charge paid and the consultation SCHEDULED, records the history entry and
+   * writes what transition() and bookingConfirmed() write (the status event, the confirmation
+   * emails and reminders, the expiry job removed). `hold` comes with its advisor, the advisor's
+   * user and its client loaded, and lives in `em`. Null, with nothing written, when the hold
+   * changed meanwhile: the caller then takes the locked path.
+   */
+  async confirmPaidHold(
+    em: EntityManager,
+    hold: Consultation,
+    payment: { paymentIntentId: string; chargeId: string | null },
+    acting: Acting,
+    reason: string,
+  ): Promise<{ c: Consultation; charge: ConsultationCharge } | null> {
+    consultationMachine.assert(S.PENDING_PAYMENT, S.SCHEDULED);
+    if (acting.userId) throw new Error('confirmPaidHold records a system actor only');
+    const scheduled = { ...this.payload(hold, S.PENDING_PAYMENT), status: S.SCHEDULED };
+    const notify = statusChangedSql(this.deps.publisher, scheduled);
+    const confirmed = this.deps.notifications.bookingConfirmedSql(hold, [expiryJobKey(hold.id)], 'c');
+    const row = await consultationRepository.confirmPaidHold(em, {
+      id: hold.id,
+      ...payment,
+      history: { actorKind: acting.kind, reason },
+      extra: {
+        sql: `confirm_announced as (select ${notify.sql} as sent from c), ${confirmed.sql}`,
+        params: [...notify.params, ...confirmed.params],
+        reads: `(select count(*) from confirm_announced) + ${confirmed.reads}`,
+      },
+    });
+    if (!row) return null;
+    // The rows as written become managed entities of `em`, where the advisor and client already are.
+    return { c: em.map(Consultation, row.consultation), charge: em.map(ConsultationCharge, row.charge) };
   }
 
   /** The only place a consultation's status changes: checked, recorded, announced at commit. */

@@ -19,37 +19,65 @@ export async function insertOutboxEmail(
   return rows[0]?.id ?? null;
 }
 
+/** An email as the outbox stores it, its subject rendered. */
+export interface OutboxRow {
+  dedupeKey: string;
+  to: string;
+  recipientId: string | null;
+  template: string;
+  subject: string;
+  data: unknown;
+  deliverAt: Date | null;
+}
+
 /**
  * Adds each email unless one with its dedupe key exists, and queues a `deliver_email` job (keyed
  * `email:<id>`, as queueDelivery does) for each email added, in one statement. Returns the new ids.
  */
 export async function insertOutboxEmailsAndQueue(
   em: EntityManager,
-  emails: {
-    dedupeKey: string;
-    to: string;
-    recipientId: string | null;
-    template: string;
-    subject: string;
-    data: unknown;
-    deliverAt: Date | null;
-  }[],
+  emails: OutboxRow[],
   maxAttempts: number,
   reqId: string | null,
 ): Promise<string[]> {
-  const rows = await em.execute<{ id: string }[]>(
-    `with input as (
+  const ctes = outboxCtes(emails, maxAttempts, reqId);
+  const rows = await em.execute<{ id: string }[]>(`with ${ctes.sql} select id from outbox_queued order by ord`, ctes.params);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The CTEs of {@link insertOutboxEmailsAndQueue} (outbox_input, outbox_added, outbox_queued; the
+ * statement must read outbox_queued for the jobs to be added), for a statement that writes the
+ * emails with the change that causes them. `gate`: a CTE of that statement without whose rows no
+ * email goes in. `sequence`: an SQL expression of the calendar SEQUENCE that replaces the one in
+ * each email's data.calendar.
+ */
+export function outboxCtes(
+  emails: OutboxRow[],
+  maxAttempts: number,
+  reqId: string | null,
+  opts: { gate?: string; sequence?: string } = {},
+): { sql: string; params: unknown[] } {
+  const data = opts.sequence
+    ? `case when data->'calendar' is not null then jsonb_set(data, '{calendar,sequence}', to_jsonb(${opts.sequence})) else data end`
+    : 'data';
+  return {
+    sql: `outbox_input as (
        select * from jsonb_to_recordset(?::jsonb)
          as x(ord int, dedupe_key text, to_address text, recipient_id uuid, template text, subject text, data jsonb, deliver_at timestamptz)
-     ), added as (
+       ${opts.gate ? `where exists (select 1 from ${opts.gate})` : ''}
+     ), outbox_added as (
        insert into email_outbox (id, dedupe_key, to_address, recipient_id, template, subject, data)
-       select gen_random_uuid(), dedupe_key, to_address, recipient_id, template, subject, data from input order by ord
+       select gen_random_uuid(), dedupe_key, to_address, recipient_id, template, subject, ${data} from outbox_input order by ord
        on conflict (dedupe_key) do nothing returning id, dedupe_key
-     )
-     select added.id, graphile_worker.add_job('deliver_email', json_build_object('id', added.id::text, 'reqId', ?::text),
-              run_at := coalesce(input.deliver_at, now()), max_attempts := ?::int, job_key := 'email:' || added.id::text) is not null as queued
-     from added join input using (dedupe_key) order by input.ord`,
-    [
+     ), outbox_queued as (
+       select outbox_added.id, outbox_input.ord,
+         graphile_worker.add_job('deliver_email', json_build_object('id', outbox_added.id::text, 'reqId', ?::text),
+           run_at := coalesce(outbox_input.deliver_at, now()), max_attempts := ?::int,
+           job_key := 'email:' || outbox_added.id::text) is not null as queued
+       from outbox_added join outbox_input using (dedupe_key) order by outbox_input.ord
+     )`,
+    params: [
       JSON.stringify(
         emails.map((m, ord) => ({
           ord,
@@ -65,8 +93,22 @@ export async function insertOutboxEmailsAndQueue(
       reqId,
       maxAttempts,
     ],
-  );
-  return rows.map((r) => r.id);
+  };
+}
+
+/**
+ * {@link nextCalendarSequence} as a CTE named `name` returning `sequence`, written only if `gate`
+ * (a CTE of the same statement) has a row.
+ */
+export function calendarSequenceCte(name: string, consultationId: string, gate: string): { sql: string; params: unknown[] } {
+  return {
+    sql: `${name} as (
+       insert into email_calendar_sequences (consultation_id, sequence) select ?::uuid, 0 from ${gate}
+       on conflict (consultation_id) do update set sequence = email_calendar_sequences.sequence + 1
+       returning sequence
+     )`,
+    params: [consultationId],
+  };
 }
 
 /** The next iCalendar SEQUENCE of a consultation's invitation: 0, then one more each time. */

@@ -8,11 +8,18 @@ import { ActorKind, Consultation, ConsultationStatus } from '../consultation/con
 import { OutboxEmail } from './email.entity';
 import { EmailAdmin } from './email.admin';
 import { EmailDelivery, parseFrom, queueDelivery, type Sender } from './delivery';
-import { insertOutboxEmail, insertOutboxEmailsAndQueue, nextCalendarSequence } from './email.repository';
+import {
+  calendarSequenceCte,
+  insertOutboxEmail,
+  insertOutboxEmailsAndQueue,
+  nextCalendarSequence,
+  outboxCtes,
+  type OutboxRow,
+} from './email.repository';
 import { EmailRenderer } from './render';
 import { type Calendar, type Reader, type RefundReason, type TemplateData, type TemplateId } from './templates/types';
 import type { EmailTransport } from './transports';
-import { enqueueAll, removeJob, type JobSpec } from '../../jobs/queue';
+import { enqueueAll, enqueueAllSql, removeJob, type JobSpec } from '../../jobs/queue';
 import { currentReqId } from '../../logging';
 
 export { formatCents } from './format';
@@ -80,12 +87,16 @@ export class NotificationService {
 
   /** Several emails (each once per dedupe key) and their delivery jobs in one statement. */
   async enqueueBatch(em: EntityManager, messages: EmailMessage<TemplateId>[]): Promise<void> {
-    const emails = messages.map((m) => ({
+    await insertOutboxEmailsAndQueue(em, this.prepare(messages), this.deps.config.email.maxAttempts, currentReqId());
+  }
+
+  /** Messages as the outbox stores them, each with its subject. */
+  private prepare(messages: EmailMessage<TemplateId>[]): OutboxRow[] {
+    return messages.map((m) => ({
       ...m,
       subject: this.renderer.subject(m.template, m.data as unknown as Record<string, unknown>),
       deliverAt: m.deliverAt ?? null,
     }));
-    await insertOutboxEmailsAndQueue(em, emails, this.deps.config.email.maxAttempts, currentReqId());
   }
 
   // ---------------------------------------------------------------- what each change sends
@@ -106,8 +117,37 @@ export class NotificationService {
    * set, and the waiting jobs under `removeKeys` removed in the same statement.
    */
   async bookingConfirmed(em: EntityManager, c: Consultation, removeKeys: readonly string[] = []): Promise<void> {
+    await this.enqueueBatch(em, this.confirmationEmails(c, await this.nextCalendar(em, c.id, 'REQUEST')));
+    await this.scheduleReminders(em, c, removeKeys);
+  }
+
+  /**
+   * bookingConfirmed as CTEs of the statement that confirms the booking, each written only if the
+   * CTE `gate` has a row: the calendar SEQUENCE, the two emails with their delivery jobs, the
+   * reminders (and the jobs under `removeKeys` removed). `reads`: an expression the statement must
+   * evaluate, since PostgreSQL runs a SELECT CTE (the jobs) only when it is read.
+   */
+  bookingConfirmedSql(c: Consultation, removeKeys: readonly string[], gate: string): { sql: string; params: unknown[]; reads: string } {
+    const sequence = calendarSequenceCte('confirm_sequence', c.id, gate);
+    const emails = outboxCtes(
+      this.prepare(this.confirmationEmails(c, this.calendar(c.id, 'REQUEST', 0))),
+      this.deps.config.email.maxAttempts,
+      currentReqId(),
+      { gate, sequence: '(select sequence from confirm_sequence)' },
+    );
+    const reminders = this.reminderJobs(c, removeKeys);
+    const jobs = enqueueAllSql(reminders.jobs, reminders.remove);
+    return {
+      sql: `${sequence.sql}, ${emails.sql}, confirm_reminders as (select ${jobs.sql} from ${gate})`,
+      params: [...sequence.params, ...emails.params, ...jobs.params],
+      reads: '(select count(*) from outbox_queued) + (select count(*) from confirm_reminders)',
+    };
+  }
+
+  /** The client's confirmation (with the calendar invitation) and the advisor's notice. */
+  private confirmationEmails(c: Consultation, calendar: Calendar): EmailMessage<TemplateId>[] {
     const facts = { consultationId: c.id, startTime: c.startTime.toISOString(), durationMinutes: c.durationMinutes };
-    await this.enqueueBatch(em, [
+    return [
       {
         dedupeKey: `booking-confirmed:${c.id}`,
         to: c.client.email,
@@ -121,7 +161,7 @@ export class NotificationService {
           // What the client agreed to pay: the price list at booking time, not today's.
           priceCents: c.pricingSnapshot?.rateCents ?? c.priceCents,
           currency: c.pricingSnapshot?.currency ?? c.currency,
-          calendar: await this.nextCalendar(em, c.id, 'REQUEST'),
+          calendar,
         },
       } satisfies EmailMessage<'consultation-booking-confirmed'>,
       {
@@ -132,8 +172,7 @@ export class NotificationService {
         // The advisor learns the client's first name and nothing else about them.
         data: { ...advisorReader(c.advisor), ...facts, clientFirstName: c.client.givenName, videoUrl: c.videoUrl },
       } satisfies EmailMessage<'advisor-new-booking'>,
-    ] as EmailMessage<TemplateId>[]);
-    await this.scheduleReminders(em, c, removeKeys);
+    ] as EmailMessage<TemplateId>[];
   }
 
   /**
@@ -299,6 +338,12 @@ export class NotificationService {
    * moves it. A start less than 24 h away gets none (the confirmation has just gone out).
    */
   async scheduleReminders(em: EntityManager, c: Consultation, alsoRemove: readonly string[] = []): Promise<void> {
+    const { jobs, remove } = this.reminderJobs(c, alsoRemove);
+    await enqueueAll(em, jobs, remove);
+  }
+
+  /** The reminder jobs of a scheduled consultation, and the keys to remove (reminders already due, `alsoRemove`). */
+  private reminderJobs(c: Consultation, alsoRemove: readonly string[]): { jobs: JobSpec[]; remove: string[] } {
     const runAt = new Date(c.startTime.getTime() - REMINDER_LEAD_MS);
     const jobs: JobSpec[] = [];
     const remove = [...alsoRemove];
@@ -307,7 +352,7 @@ export class NotificationService {
       if (runAt.getTime() <= Date.now()) remove.push(key);
       else jobs.push({ name: 'send_reminder', payload: { consultationId: c.id, role }, opts: { runAt, jobKey: key, maxAttempts: 5 } });
     }
-    await enqueueAll(em, jobs, remove);
+    return { jobs, remove };
   }
 
   async dropReminders(em: EntityManager, consultationId: string): Promise<void> {
@@ -353,7 +398,10 @@ export class NotificationService {
 
   /** The next invitation of a consultation: same UID, a higher SEQUENCE than any sent before. */
   private async nextCalendar(em: EntityManager, consultationId: string, method: Calendar['method']): Promise<Calendar> {
-    const sequence = await nextCalendarSequence(em, consultationId);
+    return this.calendar(consultationId, method, await nextCalendarSequence(em, consultationId));
+  }
+
+  private calendar(consultationId: string, method: Calendar['method'], sequence: number): Calendar {
     return { uid: `consultation-${consultationId}@${this.from.domain}`, sequence, method };
   }
 }
