@@ -520,9 +520,12 @@ describe('Stripe webhook', () => {
     const fresh = { ...event, id: `${event.id}_again` };
     const answer = await t.stripe.deliver(fresh, { signature: t.stripe.signPayload(JSON.stringify(fresh, null, 2)) });
     expect(answer.status).toBe(200);
-    expect(await sql(t, 'select status, attempts from processed_webhook_events where event_id = ?', [fresh.id])).toEqual([
-      { status: 'processed', attempts: 1 },
-    ]);
+    // Processed in the statement that recorded it (a job would process it later than that).
+    expect(
+      await sql(t, 'select status, attempts, processed_at = received_at as at_receipt from processed_webhook_events where event_id = ?', [
+        fresh.id,
+      ]),
+    ).toEqual([{ status: 'processed', attempts: 1, at_receipt: true }]);
     const jobs = `select 1 from graphile_worker.jobs j join processed_webhook_events e on j.key = 'webhook:' || e.id::text where e.event_id = ?`;
     expect(await sql(t, jobs, [fresh.id])).toEqual([]);
 
@@ -550,6 +553,39 @@ describe('Stripe webhook', () => {
     expect(await sql(t, 'select status from processed_webhook_events where event_id = ?', [second.id])).toEqual([{ status: 'received' }]);
     await waitForWebhooks(t);
     expect(await sql(t, 'select status from processed_webhook_events where event_id = ?', [second.id])).toEqual([{ status: 'processed' }]);
+  });
+
+  it('a webhook that schedules the booking before its own answer comes back leaves one confirmation', async () => {
+    // Stripe holds its answers to the create and the confirmation; the payment's webhook comes
+    // meanwhile and its job schedules the booking. The booking's one-statement path then finds
+    // the hold changed and the locked path finds nothing left to do.
+    t.stripe.delayNextResponses('/v1/payment_intents', 2, 1200);
+    const b = await booked();
+    const history = await sql<{ from_status: string | null; to_status: string; actor_kind: string }>(
+      t,
+      'select from_status, to_status, actor_kind from consultation_status_changes where consultation_id = ? order by created_at',
+      [b.id],
+    );
+    expect(history).toEqual([
+      { from_status: null, to_status: 'pending_payment', actor_kind: 'client' },
+      { from_status: 'pending_payment', to_status: 'scheduled', actor_kind: 'stripe' },
+    ]);
+    await waitForWebhooks(t);
+    const [event] = await sql<{ status: string; attempts: number; by_job: boolean }>(
+      t,
+      `select status, attempts, processed_at > received_at as by_job from processed_webhook_events where event_type = 'payment_intent.succeeded'
+         and payload->'data'->'object'->'metadata'->>'consultation_id' = ?`,
+      [b.id],
+    );
+    // Recorded while the hold was still unpaid: processed by its job, which did the scheduling.
+    expect(event).toEqual({ status: 'processed', attempts: 1, by_job: true });
+    const emails = await sql<{ dedupe_key: string }>(t, 'select dedupe_key from email_outbox where data->>? = ? order by dedupe_key', [
+      'consultationId',
+      b.id,
+    ]);
+    expect(emails.map((e) => e.dedupe_key)).toEqual([`advisor-booked:${b.id}`, `booking-confirmed:${b.id}`]);
+    expect(await sql(t, 'select sequence from email_calendar_sequences where consultation_id = ?', [b.id])).toEqual([{ sequence: 0 }]);
+    expect(await sql(t, `select status from consultation_charges where consultation_id = ?`, [b.id])).toEqual([{ status: 'succeeded' }]);
   });
 
   it('answers 2xx to event types it does not handle', async () => {
