@@ -14,7 +14,7 @@
  * HTTP load comes from bench/load.ts in a forked process; WebSocket subscribers from bench/subscribers.ts
  * and status changes from bench/stream-producer.ts (another app instance), so the server process
  * does the fan-out alone; latencies across processes use performance.timeOrigin + now(). Flags:
- * --profile-stream writes the server's CPU profile of the stream, --stream-lifecycle makes its
+ * --profile-stream and --profile-bookings write the server's CPU profile of that section, --stream-lifecycle makes its
  * changes through the whole lifecycle. Each figure is printed beside its
  * anchor from the same run with os.loadavg(), and all are written to bench/results/<time>.json.
  */
@@ -56,6 +56,31 @@ const arg = (name: string, fallback: number) => {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
   return hit ? Number(hit.split('=')[1]) : fallback;
 };
+
+/**
+ * With --profile-<section>, this process's (the server's) CPU profile of one section of the run,
+ * written to bench/results/<time>-<section>.cpuprofile when stopped; without it, nothing.
+ */
+async function startProfile(section: string): Promise<{ stop(): Promise<void> }> {
+  if (!process.argv.includes(`--profile-${section}`)) return { stop: async () => undefined };
+  const session = new inspector.Session();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  session.connect();
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await post('Profiler.stop');
+      const file = path.join(__dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}-${section}.cpuprofile`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      console.log(`  server CPU profile of the ${section}: ${path.relative(process.cwd(), file)}`);
+    },
+  };
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -216,6 +241,17 @@ async function main(): Promise<void> {
     if (!currentLogScope()?.task) requestStatements++;
     return sql;
   };
+  // Every statement this process sends, by who sends it: requests (the API), jobs (our tasks), and
+  // the queue itself (graphile-worker taking and completing jobs, heartbeats).
+  const sqlSent = { requests: 0, jobs: 0, queue: 0 };
+  const query = Client.prototype.query;
+  Client.prototype.query = function (this: Client, ...args: unknown[]) {
+    const scope = currentLogScope();
+    if (scope?.task) sqlSent.jobs++;
+    else if (scope?.reqId) sqlSent.requests++;
+    else sqlSent.queue++;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof Client.prototype.query;
   const app = await createApp({ config, databaseUrl: dbUrl.toString(), log, orm: { onQuery } });
   const url = await app.listen(0, '127.0.0.1');
   if (simulator)
@@ -338,7 +374,9 @@ async function main(): Promise<void> {
     const bookers = await Promise.all(Array.from({ length: 64 }, () => token(['client'], 'Booker')));
     for (const c of bookers) await gql(trivialQuery, {}, c.token);
     const bookingLoad = load();
+    const bookingProfile = await startProfile('bookings');
     const bookingCpu = process.cpuUsage();
+    const sentBefore = { ...sqlSent };
     const booked = await loadFromChild({
       url,
       tokens: bookers.map((c) => c.token),
@@ -350,10 +388,14 @@ async function main(): Promise<void> {
     // Server CPU: this process runs the server (the load, the simulator and the webhooks' sender are
     // elsewhere); jobs the bookings queued that run during the window count too.
     const bookingCpuMs = cpuMsPer(bookingCpu, booked.latencies.length);
+    await bookingProfile.stop();
+    const perBooking = (k: keyof typeof sqlSent) =>
+      Number(((sqlSent[k] - sentBefore[k]) / Math.max(1, booked.latencies.length)).toFixed(1));
+    const bookingSql = { requests: perBooking('requests'), jobs: perBooking('jobs'), queue: perBooking('queue') };
     const bookingStats = stats(booked.latencies, booked.elapsedMs, booked.errors);
     figures.push({
       figure: `uncontended bookings through GraphQL, concurrency ${concurrency}, ${seconds} s, ${bookingCpuMs} ms server CPU per booking`,
-      value: { ...bookingStats, cpuMsPerBooking: bookingCpuMs },
+      value: { ...bookingStats, cpuMsPerBooking: bookingCpuMs, sqlPerBooking: bookingSql },
       anchor: 'trivial authenticated mutation (setEmailPreferences, nothing changed), same concurrency',
       anchorValue: { ...mutationStats, cpuMsPerRequest: mutationCpuMs },
       ratio: bookingStats.perSecond / mutationStats.perSecond,
@@ -361,6 +403,9 @@ async function main(): Promise<void> {
     });
     console.log(
       `bookings: ${show(bookingStats)}, ${bookingCpuMs} ms server CPU each ${JSON.stringify(booked.codes)}  load ${bookingLoad.join(' ')}`,
+    );
+    console.log(
+      `  SQL sent per booking by this process (webhooks included): requests ${bookingSql.requests}, jobs ${bookingSql.jobs}, the job queue itself ${bookingSql.queue}`,
     );
     console.log(`  anchor trivial authenticated mutation: ${show(mutationStats)}, ${mutationCpuMs} ms server CPU each`);
     console.log(`  trivial authenticated query: ${show(trivialStats)}  load ${trivialLoad.join(' ')}`);
@@ -706,15 +751,7 @@ async function main(): Promise<void> {
     const streamKbPerSubscriber = perSubscriber(memBeforeStream, settled(), streamSubscribers);
     const steps = [ConsultationStatus.SCHEDULED, ConsultationStatus.IN_PROGRESS, ConsultationStatus.COMPLETED];
     // The changes come from another app instance in a forked process: this one only fans out.
-    const profiler = process.argv.includes('--profile-stream') ? new inspector.Session() : null;
-    const post = (method: string, params?: object) =>
-      new Promise<any>((resolve, reject) => profiler!.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
-    if (profiler) {
-      profiler.connect();
-      await post('Profiler.enable');
-      await post('Profiler.setSamplingInterval', { interval: 200 });
-      await post('Profiler.start');
-    }
+    const profile = await startProfile('stream');
     const streamLoad = load();
     const produced = await produceFromChild({
       kind: 'changes',
@@ -730,14 +767,7 @@ async function main(): Promise<void> {
     const expectedDeliveries = (changes - failedChanges) * perConsultation;
     const streamReport = await streamSockets.collect(expectedDeliveries, 15_000);
     const streamLoadAfter = load();
-    if (profiler) {
-      const { profile } = await post('Profiler.stop');
-      const file = path.join(__dirname, 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}-stream.cpuprofile`);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, JSON.stringify(profile));
-      profiler.disconnect();
-      console.log(`  server CPU profile of the stream: ${path.relative(process.cwd(), file)}`);
-    }
+    await profile.stop();
     const committedAt = new Map(produced.committed);
     const notifiedAt = new Map(streamReport.notified);
     const afterCommit: number[] = [];
