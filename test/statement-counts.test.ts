@@ -103,8 +103,9 @@ describe('a paid booking', () => {
     // before the lock read the charge too, 18 before the hold went in with its charge, history and
     // expiry job in one statement, 15 before the hold limit and the status event went in the hold's
     // statement and the payment's outcome (charge, status, history, event, emails, reminders,
-    // expiry job removed) became one statement without a transaction.
-    expect(counts.request).toEqual({ statements: 6, transactions: 1, notifies: 2, jobsAdded: 2, outboxEmails: 1 });
+    // expiry job removed) became one statement without a transaction, 6 before the advisor, their
+    // weekly hours and the slot were read in one statement.
+    expect(counts.request).toEqual({ statements: 5, transactions: 1, notifies: 2, jobsAdded: 2, outboxEmails: 1 });
     // The simulator's webhook loopback: one statement records it as processed, since the booking's
     // answer already recorded the payment under its PaymentIntent, and queues no job (2 statements
     // and a job of 4 more, with a Stripe read, before).
@@ -121,6 +122,32 @@ describe('a paid booking', () => {
     expect(counts.jobs.notifies).toBe(0);
     // Paid in the same transaction that confirmed it: the hold's expiry job is gone.
     expect(expiry!.n).toBe(0);
+  });
+});
+
+describe('a booking of a slot already taken', () => {
+  it('is refused after two reads, without a transaction', async () => {
+    const advisor = await makeAdvisor(t, admin);
+    const [first, second] = [await t.user({ givenName: 'Ann' }), await t.user({ givenName: 'Bo' })];
+    const input = {
+      advisorId: advisor.advisorId,
+      durationMinutes: 30,
+      startTime: inFuture(96 * HOUR).toISOString(),
+      paymentMethodId: 'pm_card_visa',
+    };
+    expectOk(await t.gql(BookConsultationDocument, { input }, first.token));
+    await t.raw({ query: 'query { myEmailPreferences { __typename } }' }, { authorization: `Bearer ${second.token}` }); // signs Bo in
+    t.scopedStatements.length = 0;
+    begins.length = 0;
+    const reqId = randomUUID();
+    const r = await t.raw(
+      { query: print(BookConsultationDocument), variables: { input } },
+      { authorization: `Bearer ${second.token}`, 'x-request-id': reqId },
+    );
+    expect(r.json.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'SLOT_TAKEN' });
+    // The caller's sign-in check, then the advisor with the slot: the many losers of a race cost this much.
+    expect(t.scopedStatements.filter((s) => s.reqId === reqId)).toHaveLength(2);
+    expect(begins.filter((b) => b.reqId === reqId)).toHaveLength(0);
   });
 });
 

@@ -10,7 +10,7 @@ import type { StartTimePolicy, StartTimeRequest } from '../consultation/consulta
 import { liveBookingsBetween } from '../consultation/queries';
 import { isDuration } from '../pricing/pricing';
 import { CalcomSlotsError, eventTypeOf, type CalcomSlots } from './calcom-slots';
-import { AdvisorWeeklyHours } from './weekly-hours.entity';
+import { AdvisorWeeklyHours, type WeeklySpanRow } from './weekly-hours.entity';
 import { fromLocal, isTimeZone, toLocal } from './zoned-time';
 
 /** Offered starts are this far apart (from the start of each span of weekly hours). */
@@ -124,7 +124,7 @@ export class AvailabilityService implements StartTimePolicy {
   async assertBookable(req: StartTimeRequest): Promise<void> {
     const em = this.deps.em();
     const { advisor } = req;
-    const mode = await this.modeOf(em, advisor);
+    const mode = await this.modeOf(em, advisor, req.weeklyHours);
     // A booking already made in Cal.com was offered by Cal.com (and now takes the slot there).
     if (mode.source === AvailabilitySource.ANY_TIME || (mode.source === AvailabilitySource.CALCOM && req.calBookingId)) return;
     const start = req.startTime.getTime();
@@ -136,18 +136,19 @@ export class AvailabilityService implements StartTimePolicy {
     return em.find(AdvisorWeeklyHours, { advisor: advisorId }, { orderBy: { weekday: 'asc', startTime: 'asc' } });
   }
 
-  private async modeOf(em: EntityManager, advisor: Advisor) {
+  /** `preloaded`: the advisor's weekly hours as the caller already read them (in weekday and start order). */
+  private async modeOf(em: EntityManager, advisor: Advisor, preloaded?: readonly WeeklySpanRow[]) {
     if (this.deps.calcom.enabled && eventTypeOf(advisor.calComEventTypeUrl)) {
-      return { source: AvailabilitySource.CALCOM, timeZone: null, rows: [] as AdvisorWeeklyHours[] };
+      return { source: AvailabilitySource.CALCOM, timeZone: null, rows: [] as readonly WeeklySpanRow[] };
     }
-    const rows = await this.rows(em, advisor.id);
+    const rows: readonly WeeklySpanRow[] = preloaded ?? (await this.rows(em, advisor.id));
     if (rows.length) return { source: AvailabilitySource.WEEKLY_HOURS, timeZone: rows[0]!.timeZone, rows };
     return { source: AvailabilitySource.ANY_TIME, timeZone: null, rows };
   }
 
   /** Starts s with lo <= s < hi the source offers, before bookings are taken out. */
   private async offered(
-    mode: { source: AvailabilitySource; rows: AdvisorWeeklyHours[] },
+    mode: { source: AvailabilitySource; rows: readonly WeeklySpanRow[] },
     advisor: Advisor,
     lo: number,
     hi: number,
@@ -204,7 +205,7 @@ function validateSpans(hours: WeeklySpan[]): WeeklySpan[] {
  * 09:00 across a daylight-saving change), touching spans merged, starts every SLOT_STEP_MINUTES
  * from a span's start while the whole consultation fits.
  */
-export function weeklyStarts(rows: AdvisorWeeklyHours[], lo: number, hi: number, durationMinutes: number): number[] {
+export function weeklyStarts(rows: readonly WeeklySpanRow[], lo: number, hi: number, durationMinutes: number): number[] {
   if (!rows.length) return [];
   const tz = rows[0]!.timeZone;
   const first = toLocal(lo - DAY, tz);

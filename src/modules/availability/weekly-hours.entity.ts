@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { Advisor } from '../advisor/advisor.entity';
 
+/** What the availability rules read of a span of weekly hours. */
+export type WeeklySpanRow = Pick<AdvisorWeeklyHours, 'weekday' | 'startTime' | 'endTime' | 'timeZone'>;
+
 /**
  * One span of an advisor's weekly hours: a weekday and a local start and end time in the
  * advisor's IANA time zone, kept as wall-clock times so that they mean the same hours on either

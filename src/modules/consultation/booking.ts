@@ -12,7 +12,7 @@ import {
   type PaymentGateway,
   type PaymentIntentResult,
 } from '../../payments/gateway';
-import { Advisor, ApprovalStatus } from '../advisor/advisor.entity';
+import { ApprovalStatus } from '../advisor/advisor.entity';
 import type { PriceList } from '../pricing/pricing';
 import { ChargeStatus, ConsultationCharge, RefundSource } from './charge.entity';
 import { ActorKind, Consultation, ConsultationStatus as S } from './consultation.entity';
@@ -81,16 +81,19 @@ export class ConsultationBooking {
     const now = Date.now();
     const { start, duration } = checkBookInput(input, config.booking, now);
 
+    const sku = priceList.forDuration(duration);
+    const slot = { start: new Date(start), end: new Date(start + sku.durationMinutes * 60_000) };
     // Read once, outside the transaction: the transaction inserts by id, and a hold's exclusion
     // constraint, not this read, is what keeps two bookings of a slot apart.
     const em = this.deps.em();
-    const advisor = await em.findOne(Advisor, { id: input.advisorId }, { populate: ['user'] });
-    if (!advisor || advisor.approvalStatus !== ApprovalStatus.APPROVED) throw notFound('Advisor');
+    const read = await consultationRepository.advisorForBooking(em, input.advisorId, slot);
+    const advisor = read?.advisor;
+    if (!read || !advisor || advisor.approvalStatus !== ApprovalStatus.APPROVED) throw notFound('Advisor');
     if (advisor.user.id === client.id) throw forbidden('You cannot book yourself');
     if (!advisor.isAcceptingBookings) throw conflict('This advisor is not accepting bookings');
-    await this.deps.startTimes?.assertBookable({ ...input, advisor, startTime: new Date(start) });
+    await this.deps.startTimes?.assertBookable({ ...input, advisor, startTime: slot.start, weeklyHours: read.weeklyHours });
+    if (read.slotTaken) throw await this.slotRefusal(em, input.calBookingId);
 
-    const sku = priceList.forDuration(duration);
     // The transaction's fork starts with this identity map: the advisor and its user come along.
     const consultation = await em.transactional(async (em) => {
       // Before anything is held or Stripe asked; serialised per client, so two bookings cannot both
@@ -107,8 +110,8 @@ export class ConsultationBooking {
           clientId: client.id,
           projectId: input.projectId ?? null,
           calBookingId: input.calBookingId ?? null,
-          startTime: new Date(start),
-          endTime: new Date(start + sku.durationMinutes * 60_000),
+          startTime: slot.start,
+          endTime: slot.end,
           durationMinutes: sku.durationMinutes,
           priceCents: sku.priceCents,
           platformFeeCents: sku.platformFeeCents,
@@ -137,10 +140,7 @@ export class ConsultationBooking {
       if (!hold) {
         const refusal = holdLimitRefusal(holds, config.booking);
         if (refusal) throw refusal;
-        if (input.calBookingId && (await em.count(Consultation, { calBookingId: input.calBookingId }))) {
-          throw conflict('A consultation for this Cal.com booking already exists');
-        }
-        throw conflict('This time overlaps another booking of this advisor', { reason: 'SLOT_TAKEN' });
+        throw await this.slotRefusal(em, input.calBookingId);
       }
       return hold;
     });
@@ -211,6 +211,14 @@ export class ConsultationBooking {
       return locked;
     });
     return { consultation: c, clientSecret: intent.clientSecret };
+  }
+
+  /** Why a slot could not be held: its Cal.com booking is already ours, or another booking overlaps it. */
+  private async slotRefusal(em: EntityManager, calBookingId: string | null | undefined): Promise<DomainError> {
+    if (calBookingId && (await em.count(Consultation, { calBookingId }))) {
+      return conflict('A consultation for this Cal.com booking already exists');
+    }
+    return conflict('This time overlaps another booking of this advisor', { reason: 'SLOT_TAKEN' });
   }
 
   /**

@@ -14,6 +14,7 @@ import { PaymentReconciliation } from './payment-reconciliation';
 import { ConsultationQueries } from './queries';
 import { ConsultationRefunds } from './refunds';
 import type { Advisor } from '../advisor/advisor.entity';
+import type { WeeklySpanRow } from '../availability/weekly-hours.entity';
 
 /** A start a client asks to book. */
 export interface StartTimeRequest {
@@ -22,6 +23,8 @@ export interface StartTimeRequest {
   startTime: Date;
   durationMinutes: number;
   calBookingId?: string | null;
+  /** The advisor's weekly hours, when the booking read them with the advisor (in weekday and start order). */
+  weeklyHours?: readonly WeeklySpanRow[];
 }
 
 /** Whether an advisor offers a start (the availability module decides); without one, any start within the notice and horizon is. */

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict } from '../../common/errors';
 import type { RefundSource } from './charge.entity';
+import { Advisor } from '../advisor/advisor.entity';
+import type { WeeklySpanRow } from '../availability/weekly-hours.entity';
 import { User } from '../user/user.entity';
 import { type ActorKind, Consultation } from './consultation.entity';
 
@@ -189,6 +191,40 @@ export const consultationRepository = {
     if (!row) return null;
     const { confirmed_charge, confirmed_side_effects: _side, ...consultation } = row;
     return { consultation, charge: confirmed_charge as Record<string, unknown> };
+  },
+
+  /**
+   * The booking's one read: the advisor with their user and weekly hours (in weekday and start
+   * order), and whether a live booking of theirs already overlaps the slot, as committed now. The
+   * exclusion constraint still decides; the read lets the many losers of a race for one slot go
+   * without opening a transaction.
+   */
+  async advisorForBooking(
+    em: EntityManager,
+    advisorId: string,
+    slot: { start: Date; end: Date },
+  ): Promise<{ advisor: Advisor; weeklyHours: WeeklySpanRow[]; slotTaken: boolean } | null> {
+    const [row] = await em.execute<Record<string, unknown>[]>(
+      `select a.*, row_to_json(u) as booking_user,
+         coalesce((select json_agg(json_build_object('weekday', h.weekday, 'startTime', h.start_time::text,
+             'endTime', h.end_time::text, 'timeZone', h.time_zone) order by h.weekday, h.start_time)
+           from advisor_weekly_hours h where h.advisor_id = a.id), '[]'::json) as booking_hours,
+         exists (select 1 from consultations c where c.advisor_id = a.id
+           and c.status in ('pending_payment', 'scheduled', 'in_progress')
+           and tstzrange(c.start_time, c.end_time) && tstzrange(?::timestamptz, ?::timestamptz)) as booking_slot_taken
+       from advisors a join users u on u.id = a.user_id
+       where a.id = ?::uuid`,
+      [slot.start, slot.end, advisorId],
+    );
+    if (!row) return null;
+    const { booking_user, booking_hours, booking_slot_taken, ...advisor } = row;
+    // The user first, so that the advisor's relation is the loaded entity.
+    em.map(User, booking_user as Record<string, unknown>);
+    return {
+      advisor: em.map(Advisor, advisor),
+      weeklyHours: booking_hours as WeeklySpanRow[],
+      slotTaken: booking_slot_taken === true,
+    };
   },
 
   /**
