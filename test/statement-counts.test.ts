@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { currentLogScope } from '../src/logging';
 import { BookConsultationDocument, CreateAdjustmentDocument, GeneratePayoutsDocument } from './generated/graphql';
 import { startTestApp, type ScopedStatement, type TestApp, type TestUser } from './helpers/app';
-import { expectOk, HOUR, inFuture, makeAdvisor, sql } from './helpers/fixtures';
+import { expectOk, HOUR, inFuture, makeAdvisor, sql, waitFor } from './helpers/fixtures';
 import { at, happenedAt, monthsAgo } from './helpers/money';
 import { waitForWebhooks } from './helpers/webhooks';
 
@@ -72,8 +72,16 @@ describe('a paid booking', () => {
       expect(r.json.data.bookConsultation.consultation.status).toBe('SCHEDULED');
       return r.json.data.bookConsultation.consultation.id as string;
     };
+    // Every email sent: what the jobs run is counted per booking.
+    const emailsSent = () =>
+      waitFor(
+        async () => (await sql<{ n: number }>(t, `select count(*)::int as n from email_outbox where status = 'pending'`))[0]!.n === 0,
+        10_000,
+        'emails sent',
+      );
     await book(inFuture(48 * HOUR), randomUUID());
     await waitForWebhooks(t);
+    await emailsSent();
     t.scopedStatements.length = 0;
     begins.length = 0;
     const reqId = randomUUID();
@@ -89,6 +97,7 @@ describe('a paid booking', () => {
     const request = t.scopedStatements.filter((s) => s.reqId === reqId && !s.task);
     expect(await t.stripe.redeliverPendingWebhooks()).toBe(1);
     await waitForWebhooks(t);
+    await emailsSent();
     const webhook = t.scopedStatements.filter((s) => s.reqId && s.reqId !== reqId && !s.task);
     const jobs = t.scopedStatements.filter((s) => s.task);
     const [expiry] = await sql<{ n: number }>(t, 'select count(*)::int as n from graphile_worker.jobs where key = ?', [`expire:${id}`]);
@@ -117,9 +126,12 @@ describe('a paid booking', () => {
     );
     expect(event).toEqual({ status: 'processed', attempts: 1 });
     expect(jobs.filter((s) => s.task === 'process_webhook_event')).toHaveLength(0);
-    // What runs after: the two emails' deliveries.
-    expect(counts.jobs.statements).toBeLessThanOrEqual(4);
-    expect(counts.jobs.notifies).toBe(0);
+    // What runs after: the two emails' deliveries, each in a transaction of 2 statements.
+    expect(counts.jobs).toEqual({ statements: 4, transactions: 2, notifies: 0, jobsAdded: 0, outboxEmails: 0 });
+    expect(new Set(jobs.map((s) => s.task))).toEqual(new Set(['deliver_email']));
+    // The whole booking: 10 statements in 3 transactions (the issue's bound: 12 in 3).
+    expect(counts.request.statements + counts.webhook.statements + counts.jobs.statements).toBe(10);
+    expect(counts.request.transactions + counts.webhook.transactions + counts.jobs.transactions).toBe(3);
     // Paid in the same transaction that confirmed it: the hold's expiry job is gone.
     expect(expiry!.n).toBe(0);
   });
