@@ -780,6 +780,8 @@ async function main(): Promise<void> {
     // The changes come from another app instance in a forked process: this one only fans out.
     const profile = await startProfile('stream');
     const streamLoad = load();
+    const streamCpu = process.cpuUsage();
+    const streamT0 = performance.now();
     const produced = await produceFromChild({
       kind: 'changes',
       databaseUrl: dbUrl.toString(),
@@ -793,6 +795,13 @@ async function main(): Promise<void> {
     const failedChanges = produced.failed;
     const expectedDeliveries = (changes - failedChanges) * perConsultation;
     const streamReport = await streamSockets.collect(expectedDeliveries, 15_000);
+    // Where the 2 cores went: this process (the fan-out) and the subscribers' process, each as a
+    // share of one core over the stream (the producer and PostgreSQL have the rest).
+    const serverUsed = process.cpuUsage(streamCpu);
+    const cpuShare = {
+      server: Number(((serverUsed.user + serverUsed.system) / 1000 / (performance.now() - streamT0)).toFixed(2)),
+      subscribers: streamReport.busy ? Number((streamReport.busy.cpuMs / streamReport.busy.wallMs).toFixed(2)) : null,
+    };
     const streamLoadAfter = load();
     await profile.stop();
     const committedAt = new Map(produced.committed);
@@ -859,6 +868,7 @@ async function main(): Promise<void> {
         fromNotify: { p50: fanOutStreamStats.p50, p99: fanOutStreamStats.p99, p99ByFifth },
         bareListenerFromCommit: { p50: listenerStats.p50, p99: listenerStats.p99, count: listenerStats.count },
         changesPerSecond: Math.round((changes / streamMs) * 1000),
+        cpuShare,
         failedChanges,
         kbPerSubscriber: streamKbPerSubscriber,
         loadavgAfter: streamLoadAfter,
@@ -870,6 +880,9 @@ async function main(): Promise<void> {
     });
     console.log(
       `status stream: ${changes} changes in ${(streamMs / 1000).toFixed(1)} s over ${streamSubscribers} subscribers: ${streamReport.arrivals.length}/${expectedDeliveries} delivered, p50 ${streamStats.p50} ms, p99 ${streamStats.p99} ms after commit; from the NOTIFY at a bare listener p50 ${fanOutStreamStats.p50} ms, p99 ${fanOutStreamStats.p99} ms, p99 by fifth ${p99ByFifth.join(' ')} (that listener: p50 ${listenerStats.p50} ms, p99 ${listenerStats.p99} ms after commit) (${streamKbPerSubscriber.rssKb} KB RSS, ${streamKbPerSubscriber.heapKb} KB heap per subscriber${failedChanges ? `, ${failedChanges} changes failed` : ''})  load ${streamLoad.join(' ')} -> ${streamLoadAfter.join(' ')}`,
+    );
+    console.log(
+      `  CPU over the stream, as a share of one core: the server ${cpuShare.server}, the subscribers' process ${cpuShare.subscribers ?? '-'} (of 2 cores)`,
     );
     console.log(
       `  anchor raw NOTIFY at ${rate}/s from a forked process: p50 ${rawStreamStats.p50} ms, p99 ${rawStreamStats.p99} ms (n=${rawStreamStats.count})  load ${rawStreamLoad.join(' ')}`,

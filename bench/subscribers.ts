@@ -31,6 +31,8 @@ export type SubscribersReply =
       /** The same key and the NOTIFY's arrival at this process's own pg listener, once per event. */
       notified: [string, number][];
       errors: number;
+      /** This process's CPU from the first arrival to the report, and the wall time it spans. */
+      busy: { cpuMs: number; wallMs: number } | null;
     };
 
 const sharedNow = () => performance.timeOrigin + performance.now();
@@ -38,6 +40,7 @@ const sharedNow = () => performance.timeOrigin + performance.now();
 const arrivals: [string, number][] = [];
 const notified: [string, number][] = [];
 let errors = 0;
+let firstArrival: { cpu: NodeJS.CpuUsage; at: number } | null = null;
 let clients: WsClient[] = [];
 let listener: Client | null = null;
 
@@ -70,6 +73,7 @@ async function open(msg: Extract<SubscribersMessage, { type: 'open' }>): Promise
         next: (v) => {
           const e = (v.data as { consultationStatusChanged?: { status: string; consultation: { id: string } } } | null)
             ?.consultationStatusChanged;
+          firstArrival ??= { cpu: process.cpuUsage(), at: performance.now() };
           if (e) arrivals.push([`${e.consultation.id}:${e.status}`, sharedNow()]);
           else errors++;
         },
@@ -84,7 +88,9 @@ async function open(msg: Extract<SubscribersMessage, { type: 'open' }>): Promise
 async function collect(msg: Extract<SubscribersMessage, { type: 'collect' }>): Promise<SubscribersReply> {
   const until = performance.now() + msg.timeoutMs;
   while (arrivals.length < msg.expected && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
-  return { type: 'report', arrivals, notified, errors };
+  const used = firstArrival && process.cpuUsage(firstArrival.cpu);
+  const busy = firstArrival && used ? { cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - firstArrival.at } : null;
+  return { type: 'report', arrivals, notified, errors, busy };
 }
 
 process.on('message', (msg: SubscribersMessage) => {
