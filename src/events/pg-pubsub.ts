@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client, type Notification } from 'pg';
 import type { Logger } from 'pino';
 import type { PubSub } from 'type-graphql';
+import type { SqlFragment } from '../db/sql';
 
 /** The one NOTIFY channel every instance listens on; topics travel inside the payload. */
 export const EVENTS_CHANNEL = 'app_events';
@@ -72,7 +73,8 @@ export async function publishInTransaction(
   if (!em.isInTransaction()) {
     throw new Error('publishInTransaction needs the transaction’s EntityManager (call it inside em.transactional)');
   }
-  await em.execute('select pg_notify(?, ?)', [checkChannel(channel), encode(topic, payload)]);
+  const notify = notificationSql(topic, payload, channel);
+  await em.execute(`select ${notify.sql}`, notify.params);
 }
 
 /**
@@ -80,11 +82,7 @@ export async function publishInTransaction(
  * statement that announces the rows it writes (and only if it writes them). Like any NOTIFY it
  * leaves at commit, or never if the transaction rolls back.
  */
-export function notificationSql(
-  topic: string | readonly string[],
-  payload: object,
-  channel = EVENTS_CHANNEL,
-): { sql: string; params: unknown[] } {
+export function notificationSql(topic: string | readonly string[], payload: object, channel = EVENTS_CHANNEL): SqlFragment {
   return { sql: 'pg_notify(?, ?)', params: [checkChannel(channel), encode(topic, payload)] };
 }
 
@@ -258,7 +256,7 @@ export class PgPubSub implements PubSub {
   }
 
   /** {@link notificationSql} on this engine's channel. */
-  notificationSql(topic: string | readonly string[], payload: object): { sql: string; params: unknown[] } {
+  notificationSql(topic: string | readonly string[], payload: object): SqlFragment {
     return notificationSql(topic, payload, this.channel);
   }
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { currentReqId } from '../logging';
 import type { JobName, JobPayloads } from './payloads';
+import type { SqlFragment } from '../db/sql';
 
 /**
  * Adding jobs to the durable queue (graphile-worker, in the same PostgreSQL). A job is added
@@ -39,11 +40,7 @@ export async function enqueue<N extends JobName>(
  * The add_job call of {@link enqueue} as an SQL expression with its parameters, for a statement
  * that must add the job together with the rows that make it necessary (and only if they are added).
  */
-export function enqueueSql<N extends JobName>(
-  name: N,
-  payload: JobPayloads[N],
-  opts: EnqueueOptions = {},
-): { sql: string; params: unknown[] } {
+export function enqueueSql<N extends JobName>(name: N, payload: JobPayloads[N], opts: EnqueueOptions = {}): SqlFragment {
   return {
     sql: `graphile_worker.add_job(?, ?::json, queue_name := ?::text,
        run_at := coalesce(?::timestamptz, now() + ?::int * interval '1 millisecond'),
@@ -78,7 +75,7 @@ export async function enqueueAll(em: EntityManager, jobs: readonly JobSpec[], re
  * The calls of {@link enqueueAll} as an SQL select list with its parameters, for a statement that
  * adds the jobs together with the rows that make them necessary (`select <list> from <those rows>`).
  */
-export function enqueueAllSql(jobs: readonly JobSpec[], removeKeys: readonly string[] = []): { sql: string; params: unknown[] } {
+export function enqueueAllSql(jobs: readonly JobSpec[], removeKeys: readonly string[] = []): SqlFragment {
   const calls: string[] = [];
   const params: unknown[] = [];
   for (const job of jobs) {

@@ -15,6 +15,7 @@ import {
 import type { Actor, SystemActor } from '../../common/actor';
 import { User } from '../user/user.entity';
 import { AuditActorKind, AuditEntry } from './audit.entity';
+import type { SqlFragment } from '../../db/sql';
 
 export interface AuditRecord {
   action: string;
@@ -89,7 +90,7 @@ export interface AuditEachSpec {
  * the caller's statement (its `?` parameters in `params`), so the entries commit or roll back with
  * the rows they describe, without a statement per entry.
  */
-export function auditEachSql(actor: Actor, spec: AuditEachSpec): { sql: string; params: unknown[] } {
+export function auditEachSql(actor: Actor, spec: AuditEachSpec): SqlFragment {
   return {
     sql: `insert into audit_log (id, actor_id, actor_kind, action, subject_type, subject_id, reason, advisor_id, before, after, created_at)
        select gen_random_uuid(), ?::uuid, ?, ?, ?, (${spec.subjectId})::text, ${spec.reason ?? 'null'}, ${spec.advisorId ?? 'null'},

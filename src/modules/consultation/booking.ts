@@ -87,8 +87,8 @@ export class ConsultationBooking {
     // constraint, not this read, is what keeps two bookings of a slot apart.
     const em = this.deps.em();
     const read = await consultationRepository.advisorForBooking(em, input.advisorId, slot);
-    const advisor = read?.advisor;
-    if (!read || !advisor || advisor.approvalStatus !== ApprovalStatus.APPROVED) throw notFound('Advisor');
+    if (!read || read.advisor.approvalStatus !== ApprovalStatus.APPROVED) throw notFound('Advisor');
+    const { advisor } = read;
     if (advisor.user.id === client.id) throw forbidden('You cannot book yourself');
     if (!advisor.isAcceptingBookings) throw conflict('This advisor is not accepting bookings');
     await this.deps.startTimes?.assertBookable({ ...input, advisor, startTime: slot.start, weeklyHours: read.weeklyHours });

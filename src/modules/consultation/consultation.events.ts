@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ConsultationStatus } from './consultation.entity';
+import type { SqlFragment } from '../../db/sql';
 
 /** What goes over NOTIFY: ids and statuses only; receivers load the row in their viewer's view. */
 export interface StatusChangedPayload {
@@ -23,7 +24,7 @@ export interface TransactionalPublisher {
   /** Publishes when (and only if) the transaction `em` belongs to commits; several topics share one NOTIFY. */
   publishInTransaction(em: EntityManager, topic: string | readonly string[], payload: object): Promise<void>;
   /** The same NOTIFY as an SQL expression, for a statement that announces what it writes. */
-  notificationSql(topic: string | readonly string[], payload: object): { sql: string; params: unknown[] };
+  notificationSql(topic: string | readonly string[], payload: object): SqlFragment;
 }
 
 /** Publishing in transactions plus subscribing by topic: what PgPubSub (src/events) provides. */
@@ -39,7 +40,7 @@ const statusTopics = (payload: StatusChangedPayload) => [
 ];
 
 /** publishStatusChanged as an SQL expression (a pg_notify call), for a statement that makes the change. */
-export function statusChangedSql(publisher: TransactionalPublisher, payload: StatusChangedPayload): { sql: string; params: unknown[] } {
+export function statusChangedSql(publisher: TransactionalPublisher, payload: StatusChangedPayload): SqlFragment {
   return publisher.notificationSql(statusTopics(payload), payload);
 }
 

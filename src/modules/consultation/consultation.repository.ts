@@ -5,6 +5,7 @@ import { Advisor } from '../advisor/advisor.entity';
 import type { WeeklySpanRow } from '../availability/weekly-hours.entity';
 import { User } from '../user/user.entity';
 import { type ActorKind, Consultation } from './consultation.entity';
+import type { SqlFragment } from '../../db/sql';
 
 /** A hold as booking inserts it; the split and snapshot come from the price list. */
 export interface HoldRow {
@@ -26,18 +27,15 @@ export interface HoldRow {
   paymentExpiresAt: Date;
 }
 
-/** An SQL expression with its parameters. */
-type SqlExpression = { sql: string; params: unknown[] };
-
 /** What is written with a hold, in its statement: its charge, its first history entry, its expiry job, its event. */
 export interface HoldExtras {
   paymentIntentKey: string;
   paymentMethodId: string | null;
   history: { actorKind: ActorKind; actorId: string | null };
   /** An add_job expression (jobs/queue.ts enqueueSql), run once if the hold is inserted. */
-  job?: SqlExpression;
+  job?: SqlFragment;
   /** A pg_notify expression (statusChangedSql), run once if the hold is inserted. */
-  notify?: SqlExpression;
+  notify?: SqlFragment;
   /**
    * The client's hold limit, checked in the same statement: the hold goes in only while the
    * client's unpaid holds plus those released unpaid since `since` are fewer than `max`. The
@@ -53,11 +51,10 @@ export interface HoldCounts {
   oldestReleasedAt: Date | null;
 }
 
-/** What insertHold did: the hold (null when the limit or an overlapping booking kept it out), the counts, the client. */
+/** What insertHold did: the hold (null when the limit or an overlapping booking kept it out) and the counts. */
 export interface HoldInsert {
   hold: Consultation | null;
   holds: HoldCounts;
-  client: User | null;
 }
 
 /**
@@ -147,9 +144,10 @@ export const consultationRepository = {
       released: Number(hold_released),
       oldestReleasedAt: hold_oldest ? new Date(hold_oldest as string) : null,
     };
-    // The rows as inserted and read become managed entities: no second read.
-    const client = hold_client ? em.map(User, hold_client as Record<string, unknown>) : null;
-    return { hold: hold.id ? em.map(Consultation, hold) : null, holds, client };
+    // The rows as inserted and read become managed entities, the client first so that the hold's
+    // relation is the loaded entity (the confirmation emails read it): no second read.
+    if (hold_client) em.map(User, hold_client as Record<string, unknown>);
+    return { hold: hold.id ? em.map(Consultation, hold) : null, holds };
   },
 
   /**
@@ -166,8 +164,8 @@ export const consultationRepository = {
       id: string;
       paymentIntentId: string;
       chargeId: string | null;
-      history: { actorKind: ActorKind; reason: string };
-      extra: { sql: string; params: unknown[]; reads: string };
+      history: { actorKind: ActorKind; actorId: string | null; reason: string };
+      extra: SqlFragment & { reads: string };
     },
   ): Promise<{ consultation: Record<string, unknown>; charge: Record<string, unknown> } | null> {
     const [row] = await em.execute<Record<string, unknown>[]>(
@@ -183,10 +181,10 @@ export const consultationRepository = {
          returning *
        ), history as (
          insert into consultation_status_changes (id, consultation_id, from_status, to_status, actor_kind, actor_id, reason, created_at)
-         select gen_random_uuid(), c.id, 'pending_payment', c.status, ?, null, ?, now() from c
+         select gen_random_uuid(), c.id, 'pending_payment', c.status, ?, ?::uuid, ?, now() from c
        ), ${p.extra.sql}
        select c.*, (select row_to_json(ch) from ch) as confirmed_charge, ${p.extra.reads} as confirmed_side_effects from c`,
-      [p.id, p.id, p.paymentIntentId, p.chargeId, p.history.actorKind, p.history.reason, ...p.extra.params],
+      [p.id, p.id, p.paymentIntentId, p.chargeId, p.history.actorKind, p.history.actorId, p.history.reason, ...p.extra.params],
     );
     if (!row) return null;
     const { confirmed_charge, confirmed_side_effects: _side, ...consultation } = row;
@@ -259,25 +257,22 @@ export const consultationRepository = {
    * ever goes back, so an unlocked read that says yes stays true.
    */
   async paymentAlreadyRecorded(em: EntityManager, consultationId: string): Promise<boolean> {
-    const rows = await em.execute<{ done: boolean }[]>(
-      `select true as done from consultations c join consultation_charges ch on ch.consultation_id = c.id
-       where c.id = ? and c.status <> 'pending_payment' and ch.status in ('succeeded', 'refunded')
-         and ch.stripe_payment_intent_id is not null`,
-      [consultationId],
-    );
-    return rows.length > 0;
+    const { sql, params } = consultationRepository.paymentRecordedSql(consultationId);
+    const [row] = await em.execute<{ done: boolean }[]>(`select ${sql} as done`, params);
+    return row?.done === true;
   },
 
   /**
-   * paymentAlreadyRecorded as an SQL condition, for one PaymentIntent: a report that this intent
-   * succeeded changes nothing when it holds (see WebhookService.receive).
+   * paymentAlreadyRecorded as an SQL condition; given `paymentIntentId`, recorded under that
+   * PaymentIntent only (a report that it succeeded changes nothing when it holds: see
+   * WebhookService.receive).
    */
-  paymentRecordedSql(consultationId: string, paymentIntentId: string): { sql: string; params: unknown[] } {
+  paymentRecordedSql(consultationId: string, paymentIntentId?: string): SqlFragment {
     return {
-      sql: `select exists (select 1 from consultations c join consultation_charges ch on ch.consultation_id = c.id
+      sql: `exists (select 1 from consultations c join consultation_charges ch on ch.consultation_id = c.id
               where c.id = ?::uuid and c.status <> 'pending_payment' and ch.status in ('succeeded', 'refunded')
-                and ch.stripe_payment_intent_id = ?)`,
-      params: [consultationId, paymentIntentId],
+                and ${paymentIntentId === undefined ? 'ch.stripe_payment_intent_id is not null' : 'ch.stripe_payment_intent_id = ?'})`,
+      params: paymentIntentId === undefined ? [consultationId] : [consultationId, paymentIntentId],
     };
   },
 

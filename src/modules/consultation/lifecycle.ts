@@ -11,6 +11,7 @@ import { publishStatusChanged, statusChangedSql, type TransactionalPublisher } f
 import { consultationMachine } from './consultation.state';
 import { consultationRepository } from './consultation.repository';
 import { decideEarning } from './earning-policy';
+import type { SqlFragment } from '../../db/sql';
 
 /**
  * Who a change is recorded as on a consultation: the party (client, advisor, admin) or the system
@@ -90,7 +91,7 @@ export class ConsultationLifecycle {
    * The status event of a hold, as the pg_notify expression its insert runs
    * (consultationRepository.insertHold): announced at commit, only if the hold went in.
    */
-  heldSql(hold: { id: string; clientId: string; advisorUserId: string }): { sql: string; params: unknown[] } {
+  heldSql(hold: { id: string; clientId: string; advisorUserId: string }): SqlFragment {
     return statusChangedSql(this.deps.publisher, {
       consultationId: hold.id,
       previousStatus: null,
@@ -117,14 +118,13 @@ export class ConsultationLifecycle {
     reason: string,
   ): Promise<{ c: Consultation; charge: ConsultationCharge } | null> {
     consultationMachine.assert(S.PENDING_PAYMENT, S.SCHEDULED);
-    if (acting.userId) throw new Error('confirmPaidHold records a system actor only');
     const scheduled = { ...this.payload(hold, S.PENDING_PAYMENT), status: S.SCHEDULED };
     const notify = statusChangedSql(this.deps.publisher, scheduled);
     const confirmed = this.deps.notifications.bookingConfirmedSql(hold, [expiryJobKey(hold.id)], 'c');
     const row = await consultationRepository.confirmPaidHold(em, {
       id: hold.id,
       ...payment,
-      history: { actorKind: acting.kind, reason },
+      history: { actorKind: acting.kind, actorId: acting.userId, reason },
       extra: {
         sql: `confirm_announced as (select ${notify.sql} as sent from c), ${confirmed.sql}`,
         params: [...notify.params, ...confirmed.params],

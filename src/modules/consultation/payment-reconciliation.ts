@@ -8,6 +8,7 @@ import type { ConsultationBooking } from './booking';
 import { consultationRepository } from './consultation.repository';
 import { STRIPE_ACTING, type ConsultationLifecycle } from './lifecycle';
 import type { ConsultationRefunds } from './refunds';
+import type { SqlFragment } from '../../db/sql';
 
 export type PaymentState = Awaited<ReturnType<PaymentGateway['paymentState']>>;
 
@@ -37,7 +38,7 @@ export class PaymentReconciliation {
   }
 
   /** The condition under which a report that `paymentIntentId` paid for the consultation changes nothing. */
-  paymentRecordedSql(consultationId: string, paymentIntentId: string): { sql: string; params: unknown[] } {
+  paymentRecordedSql(consultationId: string, paymentIntentId: string): SqlFragment {
     return consultationRepository.paymentRecordedSql(consultationId, paymentIntentId);
   }
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SqlFragment } from '../../db/sql';
 
 /**
  * The outbox statements that buy a guarantee in one statement (a unique key, an atomic counter,
@@ -57,7 +58,7 @@ export function outboxCtes(
   maxAttempts: number,
   reqId: string | null,
   opts: { gate?: string; sequence?: string } = {},
-): { sql: string; params: unknown[] } {
+): SqlFragment {
   const data = opts.sequence
     ? `case when data->'calendar' is not null then jsonb_set(data, '{calendar,sequence}', to_jsonb(${opts.sequence})) else data end`
     : 'data';
@@ -97,13 +98,13 @@ export function outboxCtes(
 }
 
 /**
- * {@link nextCalendarSequence} as a CTE named `name` returning `sequence`, written only if `gate`
- * (a CTE of the same statement) has a row.
+ * The next calendar SEQUENCE of a consultation as a CTE named `name` returning `sequence`; with
+ * `gate` (a CTE of the same statement), written only if that CTE has a row.
  */
-export function calendarSequenceCte(name: string, consultationId: string, gate: string): { sql: string; params: unknown[] } {
+export function calendarSequenceCte(name: string, consultationId: string, gate?: string): SqlFragment {
   return {
     sql: `${name} as (
-       insert into email_calendar_sequences (consultation_id, sequence) select ?::uuid, 0 from ${gate}
+       insert into email_calendar_sequences (consultation_id, sequence) select ?::uuid, 0 ${gate ? `from ${gate}` : ''}
        on conflict (consultation_id) do update set sequence = email_calendar_sequences.sequence + 1
        returning sequence
      )`,
@@ -113,12 +114,8 @@ export function calendarSequenceCte(name: string, consultationId: string, gate: 
 
 /** The next iCalendar SEQUENCE of a consultation's invitation: 0, then one more each time. */
 export async function nextCalendarSequence(em: EntityManager, consultationId: string): Promise<number> {
-  const [row] = await em.execute<{ sequence: number }[]>(
-    `insert into email_calendar_sequences (consultation_id, sequence) values (?, 0)
-     on conflict (consultation_id) do update set sequence = email_calendar_sequences.sequence + 1
-     returning sequence`,
-    [consultationId],
-  );
+  const next = calendarSequenceCte('next_sequence', consultationId);
+  const [row] = await em.execute<{ sequence: number }[]>(`with ${next.sql} select sequence from next_sequence`, next.params);
   return Number(row!.sequence);
 }
 

@@ -21,6 +21,7 @@ import { type Calendar, type Reader, type RefundReason, type TemplateData, type 
 import type { EmailTransport } from './transports';
 import { enqueueAll, enqueueAllSql, removeJob, type JobSpec } from '../../jobs/queue';
 import { currentReqId } from '../../logging';
+import type { SqlFragment } from '../../db/sql';
 
 export { formatCents } from './format';
 export { LogTransport, type EmailTransport } from './transports';
@@ -127,7 +128,7 @@ export class NotificationService {
    * reminders (and the jobs under `removeKeys` removed). `reads`: an expression the statement must
    * evaluate, since PostgreSQL runs a SELECT CTE (the jobs) only when it is read.
    */
-  bookingConfirmedSql(c: Consultation, removeKeys: readonly string[], gate: string): { sql: string; params: unknown[]; reads: string } {
+  bookingConfirmedSql(c: Consultation, removeKeys: readonly string[], gate: string): SqlFragment & { reads: string } {
     const sequence = calendarSequenceCte('confirm_sequence', c.id, gate);
     const emails = outboxCtes(
       this.prepare(this.confirmationEmails(c, this.calendar(c.id, 'REQUEST', 0))),

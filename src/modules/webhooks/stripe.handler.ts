@@ -2,7 +2,8 @@ import type Stripe from 'stripe';
 import type { PaymentReconciliation } from '../consultation/payment-reconciliation';
 import type { PaymentGateway } from '../../payments/gateway';
 import type { WebhookEvent } from './webhook-event.entity';
-import type { Outcome, SqlCondition } from './webhook.service';
+import type { Outcome } from './webhook.service';
+import type { SqlFragment } from '../../db/sql';
 import { isUuid } from '../../common/ids';
 
 /** What the payouts module does when Stripe reports on Connect accounts and transfers. */
@@ -29,7 +30,7 @@ export class StripeHandler {
    * the condition under which it is recorded as processed with no job. Refunds and disputes have
    * their own events, which always run.
    */
-  settled = (payload: unknown): SqlCondition | null => {
+  settled = (payload: unknown): SqlFragment | null => {
     const event = payload as Stripe.Event;
     if (event.type !== 'payment_intent.succeeded') return null;
     const intent = event.data.object;

@@ -9,17 +9,18 @@ import { assertUuid } from '../../common/ids';
 import { cursorShapes, keysetCondition, keysetOrder, pageRequest, toConnection, type ConnectionShape } from '../../graphql/connection';
 import { WebhookEvent, WebhookEventStatus, WebhookProvider } from './webhook-event.entity';
 import { enqueueSql } from '../../jobs/queue';
+import type { SqlFragment } from '../../db/sql';
 
 /** A handler's verdict; an event ignored for a reason an admin should be able to read says why. */
 export type Outcome = 'processed' | 'ignored' | { ignored: string };
 export const ignored = (reason: string): Outcome => ({ ignored: reason });
 export type Handler = (event: WebhookEvent) => Promise<Outcome>;
 
-/** An SQL condition (with its parameters) true when an event would change nothing: see {@link WebhookService.receive}. */
-export type SqlCondition = { sql: string; params: unknown[] };
-
-/** Decides, from the event alone, the condition under which it is already applied; null when it cannot. */
-export type SettledCheck = (payload: unknown) => SqlCondition | null;
+/**
+ * Decides, from the event alone, the SQL condition under which it is already applied (see
+ * {@link WebhookService.receive}); null when it cannot.
+ */
+export type SettledCheck = (payload: unknown) => SqlFragment | null;
 
 /** How many times the job queue tries an event before it is left FAILED for an admin. */
 export const MAX_ATTEMPTS = 8;
@@ -73,7 +74,7 @@ export class WebhookService {
       { queueName: QUEUES[provider], jobKey: `webhook:${id}`, maxAttempts: MAX_ATTEMPTS },
     );
     const rows = await this.em().execute<{ id: string }[]>(
-      `with settled as (select coalesce((${settled?.sql ?? 'false'}), false) as yes),
+      `with settled as (select coalesce(${settled?.sql ?? 'false'}, false) as yes),
        ev as (
          insert into processed_webhook_events (id, provider, event_id, event_type, status, payload, attempts, processed_at)
          select ?, ?, ?, ?, case when yes then 'processed' else 'received' end, ?::jsonb,
